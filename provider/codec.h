@@ -8,7 +8,14 @@
  *
  * Errors: decoding never crashes and never allocates past the arena's cap; a malformed input returns
  * TF_CODEC_ERR with err->message a sentence for the user and err->path the place it was found.
- * Encoding writes msgpack only (Terraform accepts it for every response).
+ * err is cleared first; NULL is allowed (no details then). Messages name attributes and map keys but
+ * never quote string values, which may be secrets.
+ * Strings must be valid UTF-8 without NUL bytes; anything else is TF_CODEC_ERR.
+ * Encoding writes msgpack only (Terraform accepts it for every response). The value is written as its
+ * own type (v->type); inside it, a value at a `dynamic` place is wrapped as [type JSON (str), value],
+ * unknowns are d4 00 00, NULL item pointers are written as null, sets keep their item order, and map
+ * keys must be sorted and unique (tf_value_map_sort) or the encoder returns TF_CODEC_ERR.
+ * Thread-safe: no shared state (the arena and err belong to the caller).
  */
 #ifndef TF_CODEC_H
 #define TF_CODEC_H
@@ -19,8 +26,10 @@
 #include "path.h"
 #include "value.h"
 
-/* Maximum nesting depth of a decoded value; deeper input is an error, not a stack overflow. */
-#define TF_CODEC_MAX_DEPTH 64
+/* Maximum nesting depth of a decoded value (containers, counted from the top value); deeper input is
+ * an error, not a stack overflow. 32 is what msgpack-c's unpacker supports (MSGPACK_EMBED_STACK_SIZE);
+ * JSON is held to the same limit. */
+#define TF_CODEC_MAX_DEPTH 32
 
 enum tf_codec_status {
     TF_CODEC_OK = 0,

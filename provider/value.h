@@ -122,7 +122,8 @@ struct tf_value *tf_value_collection(struct tf_arena *a, const struct tf_type *t
 /* A known MAP with n entries (keys and values the caller fills, then calls tf_value_map_sort). */
 struct tf_value *tf_value_map(struct tf_arena *a, const struct tf_type *type, size_t n);
 void tf_value_map_sort(struct tf_value *map);
-/* A deep copy into arena a. */
+/* A deep copy into arena a. Types are shared, not copied: a type decoded from a `dynamic` value lives
+ * in the source arena, which must then outlive the copy. */
 struct tf_value *tf_value_copy(struct tf_arena *a, const struct tf_value *v);
 
 /* ---- Access ----------------------------------------------------------------------------------- */
@@ -161,7 +162,9 @@ int64_t tf_value_get_int(const struct tf_value *object, const char *name, int64_
 int tf_value_as_int(const struct tf_value *v, int64_t *out);
 
 /* Terraform's equality: same state, same known contents; sets compare as sets, numbers by value
- * whatever their representation. Two unknowns are equal here (the plan rules need "still unknown"). */
+ * whatever their representation. Two unknowns are equal here (the plan rules need "still unknown").
+ * A null nested-block collection (type->block_collection) equals an empty one: both are written as
+ * an empty array or map. Sets compare in quadratic time, fine at a resource's sizes. */
 bool tf_value_equal(const struct tf_value *a, const struct tf_value *b);
 
 /* Type equality (structural). */

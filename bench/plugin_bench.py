@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Plugin transport benchmark: prints figures, asserts nothing.
+
+Per run (a fresh provider process each time, launched as Terraform does, with AutoMTLS):
+  - exec-to-handshake: from fork/exec to the parsed handshake line;
+  - GetProviderSchema latency: the first call (includes the TLS connection) and the median of warm calls;
+  - peak RSS of the provider (VmHWM in /proc/<pid>/status) after the workload;
+  - PlanResourceChange calls/s (an ec2_ami create plan, plan_dry_run = false, so no EC2 call) with N
+    concurrent callers, next to the same client's calls/s on grpc.health.v1.Health/Check in the same run.
+Medians over the runs are printed. The client is Python grpcio (futures over several channels); the
+CPU use of client and provider is printed so one can tell which side is the bottleneck. When the
+client is, both rates are bounded by the same client and the ratio still compares the two methods.
+
+usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [--channels 2] [--protocol 6]
+"""
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tests.driver import Provider, default_binary, make_client_cert, proposed_new, protos  # noqa: E402
+from tests.driver.config import decode_block  # noqa: E402
+
+PROVIDER_CONFIG = {"region": "us-east-1", "access_key": "AKIDEXAMPLE",
+                   "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "plan_dry_run": False,
+                   "max_retries": 0}
+AMI = {"name": "bench-ami", "root_device_name": "/dev/xvda", "tags": {"bench": "yes"},
+       "ebs_block_device": [{"device_name": "/dev/xvda", "snapshot_id": "snap-0123456789abcdef0"}]}
+ENV = {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+       "AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": None, "TF_LOG": None}
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def vm_hwm_kib(pid):
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK  # utime + stime
+
+
+def saturate(make_future, seconds, callers):
+    """Keeps `callers` calls in flight for `seconds`; returns (completed calls, errors, elapsed)."""
+    lock = threading.Lock()
+    state = {"done": 0, "errors": 0, "inflight": 0}
+    finished = threading.Event()
+    deadline = time.monotonic() + seconds
+
+    def start():
+        with lock:
+            state["inflight"] += 1
+        make_future().add_done_callback(on_done)
+
+    def on_done(fut):
+        ok = fut.exception() is None
+        with lock:
+            state["inflight"] -= 1
+            state["done" if ok else "errors"] += 1
+            last = state["inflight"] == 0
+        if time.monotonic() < deadline:
+            start()
+        elif last:
+            finished.set()
+
+    t0 = time.monotonic()
+    for _ in range(callers):
+        start()
+    finished.wait(seconds + 30)
+    return state["done"], state["errors"], time.monotonic() - t0
+
+
+def one_run(binary, args, kp):
+    out = {}
+    t0 = time.monotonic()
+    p = Provider.launch(binary, protocol=args.protocol, versions=str(args.protocol), client_cert=kp, env=ENV)
+    out["handshake_ms"] = (time.monotonic() - t0) * 1000
+    try:
+        t0 = time.monotonic()
+        p.call("GetProviderSchema")
+        out["schema_first_ms"] = (time.monotonic() - t0) * 1000
+        warm = []
+        for _ in range(20):
+            t0 = time.monotonic()
+            p.call("GetProviderSchema")
+            warm.append((time.monotonic() - t0) * 1000)
+        out["schema_warm_ms"] = statistics.median(warm)
+
+        schema = p.get_schema()
+        pblock = schema.provider.block
+        cfg = dict(PROVIDER_CONFIG)
+        if "endpoints" in pblock.block_types and pblock.block_types["endpoints"].nesting in (2, 3):
+            cfg["endpoints"] = [{"ec2": "http://127.0.0.1:9"}]
+        else:
+            cfg["endpoints"] = {"ec2": "http://127.0.0.1:9"}
+        diags = p.configure(p.validate_provider_config(cfg).value)
+        if any(d.is_error for d in diags):
+            raise SystemExit(f"ConfigureProvider failed: {diags}")
+        block = schema.resources["ec2_ami"].block
+        ami = decode_block(block, AMI, {}, "ec2_ami.bench")
+        plan_req = p.request("PlanResourceChange", type_name="ec2_ami",
+                             prior_state=p.dynamic_value(None, block.type()),
+                             proposed_new_state=p.dynamic_value(proposed_new(block, None, ami), block.type()),
+                             config=p.dynamic_value(ami, block.type()))
+        probe = p.plan("ec2_ami", None, proposed_new(block, None, ami), ami)
+        if any(d.is_error for d in probe.diagnostics):
+            raise SystemExit(f"PlanResourceChange failed: {probe.diagnostics}")
+
+        channels = [p.channel] + [p.open_channel() for _ in range(args.channels - 1)]
+        plan_stubs = [p.stub("PlanResourceChange", channel=c) for c in channels]
+        health_req = b"\x0a\x06plugin"
+        health_stubs = [c.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b,
+                                      response_deserializer=lambda b: b) for c in channels]
+        rr = {"i": 0}
+
+        def pick(stubs):
+            rr["i"] += 1
+            return stubs[rr["i"] % len(stubs)]
+
+        for name, make in (("plan", lambda: pick(plan_stubs).future(plan_req, timeout=30)),
+                           ("health", lambda: pick(health_stubs).future(health_req, timeout=30))):
+            c0, s0 = cpu_seconds(p.pid), time.process_time()
+            done, errors, elapsed = saturate(make, args.seconds, args.callers)
+            out[f"{name}_rps"] = done / elapsed
+            out[f"{name}_errors"] = errors
+            out[f"{name}_provider_cpu"] = (cpu_seconds(p.pid) - c0) / elapsed
+            out[f"{name}_client_cpu"] = (time.process_time() - s0) / elapsed
+        out["vmhwm_kib"] = vm_hwm_kib(p.pid)
+        for c in channels[1:]:
+            c.close()
+    finally:
+        p.close()
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--binary", default=None)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--callers", type=int, default=10)
+    ap.add_argument("--channels", type=int, default=2)
+    ap.add_argument("--protocol", type=int, choices=(5, 6), default=6)
+    args = ap.parse_args()
+    binary = args.binary or default_binary()
+    if not binary or not os.access(binary, os.X_OK):
+        raise SystemExit("provider binary not found: pass --binary or set TF_PROVIDER_BIN")
+    protos.module(args.protocol, binary)  # import the generated code before anything is timed
+    kp = make_client_cert()  # Terraform makes one per launch; kept out of the timed launch here
+    import grpc
+
+    print(f"binary: {binary}")
+    print(f"client: Python {sys.version.split()[0]} grpcio {grpc.__version__}, futures over {args.channels} "
+          f"channel(s), {args.callers} calls in flight; protocol {args.protocol}; {args.runs} runs x "
+          f"{args.seconds:g} s per method; {os.cpu_count()} CPU(s)")
+    runs = []
+    for i in range(args.runs):
+        r = one_run(binary, args, kp)
+        runs.append(r)
+        print(f"  run {i + 1}: handshake {r['handshake_ms']:.1f} ms, schema {r['schema_warm_ms']:.2f} ms, "
+              f"plan {r['plan_rps']:.0f}/s, health {r['health_rps']:.0f}/s, VmHWM {r['vmhwm_kib']} KiB",
+              flush=True)
+
+    def med(k):
+        return statistics.median(r[k] for r in runs)
+
+    print()
+    print(f"median over {len(runs)} runs")
+    print(f"  exec to handshake line          {med('handshake_ms'):8.1f} ms")
+    print(f"  GetProviderSchema, first call   {med('schema_first_ms'):8.2f} ms  (includes the TLS connection)")
+    print(f"  GetProviderSchema, warm         {med('schema_warm_ms'):8.2f} ms")
+    print(f"  peak RSS (VmHWM)                {med('vmhwm_kib') / 1024:8.1f} MiB")
+    print(f"  PlanResourceChange              {med('plan_rps'):8.0f} calls/s  "
+          f"(provider CPU {med('plan_provider_cpu') * 100:.0f}%, client CPU {med('plan_client_cpu') * 100:.0f}%, "
+          f"errors {sum(r['plan_errors'] for r in runs)})")
+    print(f"  Health/Check (same client)      {med('health_rps'):8.0f} calls/s  "
+          f"(provider CPU {med('health_provider_cpu') * 100:.0f}%, client CPU {med('health_client_cpu') * 100:.0f}%, "
+          f"errors {sum(r['health_errors'] for r in runs)})")
+    ratio = med("plan_rps") / med("health_rps") if med("health_rps") else 0
+    print(f"  plan / health ratio             {ratio:8.2f}")
+    if med("health_client_cpu") > 0.8:
+        print("  note: the Python client is near one full core on Health/Check, so it bounds both rates; the")
+        print("        ratio still compares the two methods under the same client.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+/*
+ * error.c - codes, names and texts of ec2 errors, and the helpers that fill struct ec2_error.
+ *
+ * Names and texts come from the one EC2_ERROR_LIST in ec2.h so they never drift from the enum.
+ * Remote text (EC2's messages) passes through ec2_error_copy_clean() so that a diagnostic is
+ * always a single line.
+ */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *ec2_strerror(int code)
+{
+    switch (code) {
+#define EC2_ERROR_TEXT_(name, num, text)                                                           \
+    case num:                                                                                      \
+        return text;
+        EC2_ERROR_LIST(EC2_ERROR_TEXT_)
+#undef EC2_ERROR_TEXT_
+    default:
+        return "unknown error";
+    }
+}
+
+const char *ec2_error_name(int code)
+{
+    switch (code) {
+#define EC2_ERROR_NAME_(name, num, text)                                                           \
+    case num:                                                                                      \
+        return #name;
+        EC2_ERROR_LIST(EC2_ERROR_NAME_)
+#undef EC2_ERROR_NAME_
+    default:
+        return "EC2_ERR_UNKNOWN";
+    }
+}
+
+const char *ec2_error_class_name(enum ec2_error_class error_class)
+{
+    switch (error_class) {
+    case EC2_CLASS_NONE:
+        return "none";
+    case EC2_CLASS_THROTTLING:
+        return "throttling";
+    case EC2_CLASS_TRANSIENT:
+        return "transient";
+    case EC2_CLASS_CLIENT:
+        return "client";
+    case EC2_CLASS_DRY_RUN_OK:
+        return "dry-run-ok";
+    case EC2_CLASS_UNAUTHORIZED:
+        return "unauthorized";
+    case EC2_CLASS_NOT_FOUND:
+        return "not-found";
+    case EC2_CLASS_CANCELLED:
+        return "cancelled";
+    case EC2_CLASS_TIMEOUT:
+        return "timeout";
+    case EC2_CLASS_LOCAL:
+        return "local";
+    }
+    return "unknown";
+}
+
+void ec2_error_init(struct ec2_error *err)
+{
+    if (err != NULL)
+        memset(err, 0, sizeof(*err));
+}
+
+bool ec2_error_is_retryable(const struct ec2_error *err)
+{
+    return err != NULL &&
+           (err->error_class == EC2_CLASS_THROTTLING || err->error_class == EC2_CLASS_TRANSIENT);
+}
+
+void ec2_error_copy_clean(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t n = 0;
+
+    if (size == 0)
+        return;
+    while (len > 0 && (src[0] == ' ' || src[0] == '\t' || src[0] == '\r' || src[0] == '\n')) {
+        src++;
+        len--;
+    }
+    for (size_t i = 0; i < len && src[i] != '\0' && n + 1 < size; i++) {
+        unsigned char ch = (unsigned char)src[i];
+        dst[n++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    }
+    while (n > 0 && dst[n - 1] == ' ')
+        n--;
+    dst[n] = '\0';
+}
+
+int ec2_error_set(struct ec2_error *err, int code, enum ec2_error_class error_class,
+                  const char *fmt, ...)
+{
+    char tmp[sizeof(err->message)];
+    va_list ap;
+
+    if (err == NULL)
+        return code;
+    memset(err, 0, sizeof(*err));
+    err->code = code;
+    err->error_class = error_class;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    ec2_error_copy_clean(err->message, sizeof(err->message), tmp, strlen(tmp));
+    return code;
+}
+
+size_t ec2_error_format(char *buf, size_t size, const struct ec2_error *err)
+{
+    const char *msg;
+    int n;
+
+    if (err == NULL)
+        return (size_t)snprintf(buf, size, "%s", "unknown error");
+    msg = err->message[0] != '\0' ? err->message : ec2_strerror(err->code);
+    if (err->ec2_code[0] != '\0')
+        n = snprintf(buf, size, "%s: %s", err->ec2_code, msg);
+    else
+        n = snprintf(buf, size, "%s", msg);
+    if (n < 0)
+        return 0;
+    if (err->request_id[0] != '\0' || err->http_status != 0) {
+        size_t used = (size_t)n < size ? (size_t)n : (size > 0 ? size - 1 : 0);
+        int m;
+        if (err->request_id[0] != '\0' && err->http_status != 0)
+            m = snprintf(buf + used, size - used, " (request id %s, HTTP %d)", err->request_id,
+                         err->http_status);
+        else if (err->request_id[0] != '\0')
+            m = snprintf(buf + used, size - used, " (request id %s)", err->request_id);
+        else
+            m = snprintf(buf + used, size - used, " (HTTP %d)", err->http_status);
+        if (m > 0)
+            n += m;
+    }
+    return (size_t)n;
+}

@@ -1,0 +1,73 @@
+/*
+ * ops.h - what the operation files share: request helpers, and the answer parsers, exposed so
+ * the unit tests can feed them documents without a network.
+ *
+ * Every parser takes a whole answer document, fills its output on success only (leaving it
+ * zeroed on failure) and returns 0, EC2_ERR_NOMEM or EC2_ERR_PARSE (with `err` filled).
+ */
+#ifndef EC2_OPS_H
+#define EC2_OPS_H
+
+#include <libxml/tree.h>
+
+#include "client.h"
+#include "ec2.h"
+#include "query.h"
+
+/* Fail with EC2_ERR_INVALID_ARGUMENT when a required string is NULL or empty. */
+int ec2_ops_require(const char *value, const char *what, struct ec2_error *err);
+
+/* Add DryRun=true when opts asks for it (opts may be NULL). */
+void ec2_ops_add_dry_run(struct ec2_query *q, const struct ec2_call_opts *opts);
+
+/* Send, then read <return>true</return> into `out` (may be NULL). */
+int ec2_ops_unit(struct ec2_unit_output *out, struct ec2_client *client, const char *action,
+                 const struct ec2_query *q, const struct ec2_call_opts *opts,
+                 struct ec2_error *err);
+
+/* <tagSet><item><key/><value/></item>... under `parent` (none: empty). */
+int ec2_parse_tags(struct ec2_tag_owned **tags, size_t *n, const xmlNode *parent,
+                   struct ec2_error *err);
+void ec2_tags_free(struct ec2_tag_owned *tags, size_t n);
+
+/* Number of <item> children of `set` (NULL: 0). */
+size_t ec2_parse_count_items(const xmlNode *set);
+
+/* The answer's requestId into buf[64]. */
+void ec2_parse_request_id(char *buf, size_t size, const xmlDoc *doc);
+
+/* Answer parsers, one per operation. */
+int ec2_parse_unit(struct ec2_unit_output *out, const xmlDoc *doc, struct ec2_error *err);
+int ec2_parse_register_image(struct ec2_register_image_output *out, const xmlDoc *doc,
+                             struct ec2_error *err);
+/* One DescribeImages page: images appended to `out`, *next_token malloc'd or NULL. */
+int ec2_parse_describe_images_page(struct ec2_describe_images_output *out, char **next_token,
+                                   const xmlDoc *doc, struct ec2_error *err);
+int ec2_parse_deregister_image(struct ec2_deregister_image_output *out, const xmlDoc *doc,
+                               struct ec2_error *err);
+int ec2_parse_image_attribute(struct ec2_image_attribute_output *out, const xmlDoc *doc,
+                              struct ec2_error *err);
+int ec2_parse_protection(struct ec2_protection_output *out, const xmlDoc *doc,
+                         struct ec2_error *err);
+int ec2_parse_copy_image(struct ec2_copy_image_output *out, const xmlDoc *doc,
+                         struct ec2_error *err);
+int ec2_parse_describe_snapshots_page(struct ec2_describe_snapshots_output *out, char **next_token,
+                                      const xmlDoc *doc, struct ec2_error *err);
+int ec2_parse_create_snapshot(struct ec2_create_snapshot_output *out, const xmlDoc *doc,
+                              struct ec2_error *err);
+
+/* Build the form bodies, exposed for the query tests. Each initialises `q`. */
+void ec2_build_register_image(struct ec2_query *q, const struct ec2_register_image_input *in,
+                              const struct ec2_call_opts *opts);
+void ec2_build_describe_images(struct ec2_query *q, const struct ec2_describe_images_input *in,
+                               const char *next_token, const struct ec2_call_opts *opts);
+void ec2_build_modify_image_attribute(struct ec2_query *q,
+                                      const struct ec2_modify_image_attribute_input *in,
+                                      const struct ec2_call_opts *opts);
+void ec2_build_copy_image(struct ec2_query *q, const struct ec2_copy_image_input *in,
+                          const char *client_token, const struct ec2_call_opts *opts);
+
+/* A random UUID v4 ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into buf[37]. 0 or EC2_ERR_GENERIC. */
+int ec2_uuid4(char buf[37]);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * ops_common.c - helpers shared by the operation files (see ops.h): required-argument checks,
+ * DryRun, unit operations answering <return>, tag sets, request ids, UUIDs.
+ */
+#include "ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "error.h"
+#include "xml.h"
+
+int ec2_ops_require(const char *value, const char *what, struct ec2_error *err)
+{
+    if (value == NULL || value[0] == '\0')
+        return ec2_error_set(err, EC2_ERR_INVALID_ARGUMENT, EC2_CLASS_LOCAL, "%s is required",
+                             what);
+    return 0;
+}
+
+void ec2_ops_add_dry_run(struct ec2_query *q, const struct ec2_call_opts *opts)
+{
+    if (opts != NULL && opts->dry_run)
+        ec2_query_add_bool(q, true, "DryRun");
+}
+
+void ec2_parse_request_id(char *buf, size_t size, const xmlDoc *doc)
+{
+    ec2_xml_copy_str(buf, size, xmlDocGetRootElement((xmlDoc *)doc), "requestId");
+}
+
+size_t ec2_parse_count_items(const xmlNode *set)
+{
+    size_t n = 0;
+
+    for (xmlNode *it = ec2_xml_child(set, "item"); it != NULL; it = ec2_xml_next(it, "item"))
+        n++;
+    return n;
+}
+
+void ec2_tags_free(struct ec2_tag_owned *tags, size_t n)
+{
+    for (size_t i = 0; i < n && tags != NULL; i++) {
+        free(tags[i].key);
+        free(tags[i].value);
+    }
+    free(tags);
+}
+
+int ec2_parse_tags(struct ec2_tag_owned **tags, size_t *n, const xmlNode *parent,
+                   struct ec2_error *err)
+{
+    xmlNode *set = ec2_xml_child(parent, "tagSet");
+    size_t count = ec2_parse_count_items(set), i = 0;
+    struct ec2_tag_owned *arr;
+
+    *tags = NULL;
+    *n = 0;
+    if (count == 0)
+        return 0;
+    arr = calloc(count, sizeof(*arr));
+    if (arr == NULL)
+        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+    for (xmlNode *it = ec2_xml_child(set, "item"); it != NULL; it = ec2_xml_next(it, "item")) {
+        if (ec2_xml_get_str(&arr[i].key, it, "key") < 0 ||
+            ec2_xml_get_str(&arr[i].value, it, "value") < 0) {
+            ec2_tags_free(arr, i + 1);
+            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+        }
+        i++;
+    }
+    *tags = arr;
+    *n = count;
+    return 0;
+}
+
+int ec2_parse_unit(struct ec2_unit_output *out, const xmlDoc *doc, struct ec2_error *err)
+{
+    xmlNode *root = xmlDocGetRootElement((xmlDoc *)doc);
+    enum ec2_bool ret = EC2_BOOL_UNSET;
+
+    if (ec2_xml_get_bool(&ret, root, "return") < 0 || ret == EC2_BOOL_UNSET)
+        return ec2_error_set(err, EC2_ERR_PARSE, EC2_CLASS_CLIENT,
+                             "EC2 answer to %s lacks a valid <return>", (const char *)root->name);
+    if (ret == EC2_BOOL_FALSE) {
+        ec2_error_set(err, EC2_ERR_API, EC2_CLASS_CLIENT, "EC2 answered %s with return=false",
+                      (const char *)root->name);
+        if (err != NULL)
+            ec2_parse_request_id(err->request_id, sizeof(err->request_id), doc);
+        return EC2_ERR_API;
+    }
+    if (out != NULL) {
+        memset(out, 0, sizeof(*out));
+        out->ret = true;
+        ec2_parse_request_id(out->request_id, sizeof(out->request_id), doc);
+    }
+    return 0;
+}
+
+int ec2_ops_unit(struct ec2_unit_output *out, struct ec2_client *client, const char *action,
+                 const struct ec2_query *q, const struct ec2_call_opts *opts, struct ec2_error *err)
+{
+    xmlDoc *doc = NULL;
+    int rc = ec2_client_send(&doc, client, action, q, opts, err);
+
+    if (rc == 0)
+        rc = ec2_parse_unit(out, doc, err);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+int ec2_uuid4(char buf[37])
+{
+    unsigned char b[16];
+
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        return EC2_ERR_GENERIC;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+    return 0;
+}

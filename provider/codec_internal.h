@@ -1,0 +1,42 @@
+/*
+ * codec_internal.h - helpers shared by the value layer's own files (value.c, codec_msgpack.c,
+ * codec_json.c, type_json.c). Not part of any public contract: nothing outside those files includes
+ * it.
+ */
+#ifndef TF_CODEC_INTERNAL_H
+#define TF_CODEC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "codec.h"
+
+/* Fill err->message (printf-style); err->path is left as the caller set it. Always returns
+ * TF_CODEC_ERR so a caller can write `return tf_codec__fail(err, ...)`. */
+int tf_codec__fail(struct tf_codec_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Record an exhausted arena and return TF_CODEC_NOMEM. */
+int tf_codec__nomem(struct tf_codec_error *err);
+/* "a string", "a list", ... for messages. */
+const char *tf_codec__kind_name(enum tf_kind kind);
+/* 0 when s[0..len) is valid UTF-8 without NUL bytes, else TF_CODEC_ERR with a message. */
+int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err);
+/* True when s[0..len) is a decimal number: [+-]digits[.digits][e[+-]digits], digits on at least one
+ * side of the point, an exponent of at most 15 digits. */
+bool tf_value__number_text_valid(const char *s, size_t len);
+
+struct json_object;
+/* Parse one JSON document of exactly len bytes (trailing whitespace allowed), nesting at most
+ * TF_CODEC_MAX_DEPTH deep. On success *out is owned by the caller (json_object_put); note that
+ * json-c represents the JSON null as a NULL object. */
+int tf_codec__parse_json(struct json_object **out, const char *text, size_t len,
+                         struct tf_codec_error *err);
+/* tf_type_from_json with a status code: TF_CODEC_ERR (err says why) or TF_CODEC_NOMEM. */
+int tf_type__from_json(const struct tf_type **out, struct tf_arena *a, const char *text, size_t len,
+                       struct tf_codec_error *err);
+/* Type from parsed JSON type text, built in arena a. TF_CODEC_ERR (err says why) or TF_CODEC_NOMEM.
+ */
+int tf_type__from_json_object(const struct tf_type **out, struct tf_arena *a, struct json_object *j,
+                              struct tf_codec_error *err);
+
+#endif
