@@ -221,23 +221,27 @@ const char *ec2_client_credentials_source(const struct ec2_client *client);
 /* The client's monotonic clock (hooks.monotonic_ms or CLOCK_MONOTONIC), for building deadlines. */
 int64_t ec2_client_monotonic_ms(const struct ec2_client *client);
 
+/*
+ * Optional boolean: UNSET is not sent (requests) or was absent (responses). The numbering makes a
+ * C bool convert safely: false -> UNSET (EC2's default applies), true -> TRUE; use EC2_BOOL_FALSE
+ * to send an explicit "false".
+ */
+enum ec2_bool { EC2_BOOL_UNSET = 0, EC2_BOOL_TRUE = 1, EC2_BOOL_FALSE = 2 };
+
 /* Per-call options; NULL everywhere means all zero (no deadline, no cancellation, no DryRun). */
 struct ec2_call_opts {
     int64_t deadline_ms;      /* absolute, on ec2_client_monotonic_ms()'s clock; 0 = none */
     const atomic_int *cancel; /* the caller's flag: non-zero aborts within 100 ms; may be NULL */
-    bool dry_run;             /* send DryRun=true (ignored by operations without DryRun) */
+    enum ec2_bool dry_run;    /* DryRun: TRUE (or a C true) sends DryRun=true */
 };
 #define EC2_CALL_OPTS_INIT                                                                         \
     {                                                                                              \
-        0, NULL, false                                                                             \
+        0, NULL, EC2_BOOL_UNSET                                                                    \
     }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared request / response pieces                                                            */
 /* ------------------------------------------------------------------------------------------ */
-
-/* Optional boolean: UNSET is not sent (requests) or was absent (responses). */
-enum ec2_bool { EC2_BOOL_UNSET = 0, EC2_BOOL_FALSE = 1, EC2_BOOL_TRUE = 2 };
 
 /* Request tag (borrowed). In DeleteTags a NULL value deletes the key whatever its value. */
 struct ec2_tag {
@@ -409,8 +413,8 @@ int ec2_describe_images(struct ec2_describe_images_output *out, struct ec2_clien
                         const struct ec2_call_opts *opts, struct ec2_error *err);
 
 struct ec2_deregister_image_input {
-    const char *image_id; /* required */
-    bool delete_associated_snapshots;
+    const char *image_id;                      /* required */
+    enum ec2_bool delete_associated_snapshots; /* a C true works: see enum ec2_bool */
 };
 /* deleteSnapshotResultSet/item. return_code: success|skipped|missing-permissions|
  * internal-error|client-error. */

@@ -17,7 +17,7 @@
 /* Fail with EC2_ERR_INVALID_ARGUMENT when a required string is NULL or empty. */
 int ec2_ops_require(const char *value, const char *what, struct ec2_error *err);
 
-/* Add DryRun=true when opts asks for it (opts may be NULL). */
+/* Add DryRun=true|false when opts sets it (opts may be NULL). */
 void ec2_ops_add_dry_run(struct ec2_query *q, const struct ec2_call_opts *opts);
 
 /* Send, then read <return>true</return> into `out` (may be NULL). */

@@ -23,8 +23,8 @@ int ec2_ops_require(const char *value, const char *what, struct ec2_error *err)
 
 void ec2_ops_add_dry_run(struct ec2_query *q, const struct ec2_call_opts *opts)
 {
-    if (opts != NULL && opts->dry_run)
-        ec2_query_add_bool(q, true, "DryRun");
+    if (opts != NULL)
+        ec2_query_add_opt_bool(q, opts->dry_run, "DryRun");
 }
 
 void ec2_parse_request_id(char *buf, size_t size, const xmlDoc *doc)

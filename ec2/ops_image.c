@@ -568,8 +568,7 @@ int ec2_deregister_image(struct ec2_deregister_image_output *out, struct ec2_cli
         return rc;
     ec2_query_init(&q, "DeregisterImage");
     ec2_query_add(&q, in->image_id, "ImageId");
-    if (in->delete_associated_snapshots)
-        ec2_query_add_bool(&q, true, "DeleteAssociatedSnapshots");
+    ec2_query_add_opt_bool(&q, in->delete_associated_snapshots, "DeleteAssociatedSnapshots");
     ec2_ops_add_dry_run(&q, opts);
     rc = ec2_client_send(&doc, client, "DeregisterImage", &q, opts, err);
     if (rc == 0)

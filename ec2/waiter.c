@@ -121,7 +121,7 @@ static int wait_image(struct ec2_image *out, struct ec2_wait_result *result,
     if (opts == NULL)
         opts = &no_opts;
     call = *opts;
-    call.dry_run = false;
+    call.dry_run = EC2_BOOL_UNSET;
     schedule_init(&sched, wopts);
     snprintf(label, sizeof(label), "image %s to be %s", image_id, what);
     for (;;) {

@@ -32,11 +32,20 @@ static bool has_doctype(const char *data, size_t len)
     return false;
 }
 
+/* An empty (or all-whitespace) body: the connection most likely ended before any XML. */
+static bool blank(const char *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\r' && data[i] != '\n')
+            return false;
+    }
+    return true;
+}
+
 /* Errors that mean "the input stopped early", i.e. a cut connection rather than a bad server. */
 static bool premature_end(int code)
 {
     switch (code) {
-    case XML_ERR_DOCUMENT_EMPTY:
     case XML_ERR_DOCUMENT_END:
     case XML_ERR_TAG_NOT_FINISHED:
     case XML_ERR_LTSLASH_REQUIRED:
@@ -74,7 +83,7 @@ int ec2_xml_parse(xmlDoc **out, const char *data, size_t len, struct ec2_error *
         int code = ctxt->lastError.code;
         if (code == XML_ERR_NO_MEMORY)
             rc = ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory parsing XML");
-        else if (premature_end(code) || len == 0)
+        else if (premature_end(code) || blank(data, len))
             rc = ec2_error_set(err, EC2_ERR_PARSE, EC2_CLASS_TRANSIENT,
                                "EC2 response was cut short (XML ends early at line %d)",
                                ctxt->lastError.line);

@@ -10,6 +10,7 @@
  */
 #include "ami_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -160,7 +161,8 @@ void tf_ami_destroy(struct tf_call *call, struct tf_apply_op *op)
     }
     ec2_error_init(&err);
     in.image_id = image_id;
-    in.delete_associated_snapshots = tf_value_get_bool(op->prior, "delete_snapshots", false);
+    in.delete_associated_snapshots =
+        tf_value_get_bool(op->prior, "delete_snapshots", false) ? EC2_BOOL_TRUE : EC2_BOOL_FALSE;
     rc = ec2_deregister_image(&out, call->provider->ec2, &in, &opts, &err);
     if (rc < 0) {
         if (err.error_class == EC2_CLASS_NOT_FOUND) {
@@ -208,7 +210,7 @@ static void forecast_snapshots(struct tf_call *call, const char *image_id,
     struct tf_path path = tf_path_attr("delete_snapshots");
     struct ec2_call_opts real = *opts;
 
-    real.dry_run = false; /* DescribeImages only reads */
+    real.dry_run = EC2_BOOL_UNSET; /* DescribeImages only reads */
     ec2_error_init(&err);
     if (tf_ami_describe_one(&img, call, image_id, &real, &err) <= 0)
         return;
@@ -227,13 +229,16 @@ static void forecast_snapshots(struct tf_call *call, const char *image_id,
             char *list = tf_arena_strdup(call->arena, "");
             for (size_t j = 0; list != NULL && j < n; j++)
                 list = tf_arena_sprintf(call->arena, "%s%s%s", list, j > 0 ? ", " : "", users[j]);
-            tf_diag_warning(&call->diags, &path, "Snapshot will be kept",
+            char *sum = tf_arena_sprintf(call->arena, "Snapshot %s will be kept", bd->snapshot_id);
+            tf_diag_warning(&call->diags, &path, sum != NULL ? sum : "Snapshot will be kept",
                             "Snapshot %s (%s) will be kept: images %s also use it, so EC2 skips "
                             "it when %s is deregistered.",
                             bd->snapshot_id, bd->device_name ? bd->device_name : "?",
                             list != NULL ? list : "?", image_id);
         } else {
-            tf_diag_warning(&call->diags, &path, "Snapshot will be deleted",
+            char *sum =
+                tf_arena_sprintf(call->arena, "Snapshot %s will be deleted", bd->snapshot_id);
+            tf_diag_warning(&call->diags, &path, sum != NULL ? sum : "Snapshot will be deleted",
                             "Snapshot %s (%s) will be deleted with image %s (delete_snapshots = "
                             "true).",
                             bd->snapshot_id, bd->device_name ? bd->device_name : "?", image_id);
@@ -254,10 +259,20 @@ void tf_ami_plan_destroy(struct tf_call *call, struct tf_plan_op *op)
 
     if (!call->provider->plan_dry_run || image_id == NULL)
         return;
+    /* The state was just refreshed: a protected image would fail the apply, so fail the plan. */
+    if (protection != NULL && strcmp(protection, "disabled") != 0) {
+        struct ec2_error none;
+        ec2_error_init(&none);
+        snprintf(none.message, sizeof(none.message),
+                 "Image %s has deregistration protection \"%s\".", image_id, protection);
+        report_protected(call, image_id, protection, &none);
+        return;
+    }
     opts = tf_ami_call_opts(call, DRY_RUN_TIMEOUT_MS, true);
     ec2_error_init(&err);
     in.image_id = image_id;
-    in.delete_associated_snapshots = tf_value_get_bool(op->prior, "delete_snapshots", false);
+    in.delete_associated_snapshots =
+        tf_value_get_bool(op->prior, "delete_snapshots", false) ? EC2_BOOL_TRUE : EC2_BOOL_FALSE;
     rc = ec2_deregister_image(&out, call->provider->ec2, &in, &opts, &err);
     ec2_deregister_image_output_dispose(&out);
     if (rc < 0 && err.error_class == EC2_CLASS_NOT_FOUND)
@@ -269,6 +284,6 @@ void tf_ami_plan_destroy(struct tf_call *call, struct tf_plan_op *op)
     if (!tf_ami_check_call(call, rc, &err, true, "DeregisterImage", NULL,
                            "cannot deregister the image"))
         return;
-    if (in.delete_associated_snapshots)
+    if (in.delete_associated_snapshots == EC2_BOOL_TRUE)
         forecast_snapshots(call, image_id, &opts);
 }

@@ -1,5 +1,6 @@
 /*
- * ami_plan.c - plan-time DryRun of a create or an in-place update (provider setting plan_dry_run).
+ * ami_plan.c - plan-time DryRun of a create or an in-place update (provider setting plan_dry_run),
+ * plus a DescribeSnapshots check of the snapshots a new image names.
  *
  * The plan sends the very requests apply would send, with DryRun=true, so a missing IAM permission
  * or a parameter EC2 rejects (a snapshot that does not exist, a name already taken) fails the plan

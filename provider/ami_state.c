@@ -262,6 +262,13 @@ static int set_tags(struct tf_call *call, struct tf_value *obj, const struct ec2
 
     if (t == NULL)
         return 0;
+    /* No tags is null, as a configuration without tags is. */
+    if (img->n_tags == 0) {
+        if ((m = tf_value_null(call->arena, t)) == NULL)
+            return -1;
+        tf_value_set(obj, "tags", m);
+        return 0;
+    }
     if ((m = tf_value_map(call->arena, t, img->n_tags)) == NULL)
         return -1;
     for (size_t i = 0; i < img->n_tags; i++) {
@@ -347,7 +354,7 @@ struct ec2_call_opts tf_ami_call_opts(const struct tf_call *call, int64_t timeou
     struct ec2_call_opts opts = EC2_CALL_OPTS_INIT;
 
     opts.cancel = tf_provider_cancel_flag();
-    opts.dry_run = dry_run;
+    opts.dry_run = dry_run ? EC2_BOOL_TRUE : EC2_BOOL_UNSET;
     if (timeout_ms > 0)
         opts.deadline_ms = ec2_client_monotonic_ms(call->provider->ec2) + timeout_ms;
     return opts;

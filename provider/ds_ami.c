@@ -102,6 +102,9 @@ static bool newer(const struct ec2_image *a, const struct ec2_image *b)
         tf_ami_parse_time(&ta, NULL, a->creation_date);
     if (b->creation_date != NULL)
         tf_ami_parse_time(&tb, NULL, b->creation_date);
+    /* Same second: EC2's text has milliseconds and one fixed format, so it sorts as it reads. */
+    if (ta == tb && a->creation_date != NULL && b->creation_date != NULL)
+        return strcmp(a->creation_date, b->creation_date) > 0;
     return ta > tb;
 }
 

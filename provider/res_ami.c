@@ -319,23 +319,27 @@ static struct tf_value *merge_image(struct tf_call *call, const struct tf_value 
                                     const struct ec2_image *img)
 {
     struct tf_value *s = tf_value_copy(call->arena, base);
-    const char *kept_time = tf_value_get_str(base, "deprecation_time", NULL);
-    const struct tf_value *kept_tags = tf_value_get(base, "tags");
-    const struct tf_value *kept_desc = tf_value_get(base, "description");
-    const char *time_text;
+    /* The copy's own values, put back below where they mean what EC2 says. */
+    struct tf_value *kept_time = tf_value_get(s, "deprecation_time");
+    struct tf_value *kept_tags = tf_value_get(s, "tags");
+    struct tf_value *kept_desc = tf_value_get(s, "description");
 
     if (s == NULL || tf_ami_image_to_state(call, s, img) < 0)
         goto oom;
-    time_text = tf_ami_same_instant(kept_time, img->deprecation_time);
-    if (time_text == kept_time && kept_time != NULL)
-        tf_value_set(s, "deprecation_time", tf_value_get(base, "deprecation_time"));
+    if (tf_value_is_known(kept_time) &&
+        tf_ami_same_instant(kept_time->u.str, img->deprecation_time) == kept_time->u.str)
+        tf_value_set(s, "deprecation_time", kept_time);
     /* No tags and an empty map, or no description and an empty one, mean the same. */
-    if (img->n_tags == 0 && tf_value_is_known(kept_tags))
-        tf_value_set(s, "tags", tf_value_copy(call->arena, kept_tags));
+    if (img->n_tags == 0 && tf_value_is_known(kept_tags) && kept_tags->u.map.n == 0)
+        tf_value_set(s, "tags", kept_tags);
     if (img->description == NULL && tf_value_is_known(kept_desc) && kept_desc->u.str[0] == '\0')
-        tf_value_set(s, "description", tf_value_copy(call->arena, kept_desc));
-    if (tf_value_is_null(tf_value_get(s, "delete_snapshots")))
-        tf_value_set(s, "delete_snapshots", tf_value_bool(call->arena, false));
+        tf_value_set(s, "description", kept_desc);
+    if (tf_value_is_null(tf_value_get(s, "delete_snapshots"))) {
+        struct tf_value *no = tf_value_bool(call->arena, false);
+        if (no == NULL)
+            goto oom;
+        tf_value_set(s, "delete_snapshots", no);
+    }
     if (tf_ami_strip_unknown(call, s) < 0)
         return NULL;
     return s;
@@ -638,7 +642,7 @@ int tf_ami_update_calls(struct tf_call *call, const char *image_id, const struct
 {
     struct ec2_client *ec2 = call->provider->ec2;
     const char *ids[1] = {image_id};
-    bool dry = opts->dry_run;
+    bool dry = opts->dry_run == EC2_BOOL_TRUE;
     struct ec2_error err;
     int rc;
 

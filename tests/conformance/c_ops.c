@@ -255,7 +255,7 @@ static int op_deregister_image(struct ec2_client *c, struct json_object *in,
 
     memset(&r, 0, sizeof(r));
     r.image_id = str(in, "ImageId");
-    r.delete_associated_snapshots = opt_bool(in, "DeleteAssociatedSnapshots") == EC2_BOOL_TRUE;
+    r.delete_associated_snapshots = opt_bool(in, "DeleteAssociatedSnapshots");
     rc = ec2_deregister_image(&out, c, &r, opts, err);
     if (rc == 0)
         ec2_deregister_image_output_dispose(&out);
@@ -394,7 +394,7 @@ static int run_case(struct ec2_client *c, const char *op, struct json_object *in
     struct arena a = {NULL, 0, 0};
     int rc;
 
-    opts.dry_run = opt_bool(in, "DryRun") == EC2_BOOL_TRUE;
+    opts.dry_run = opt_bool(in, "DryRun");
     if (strcmp(op, "RegisterImage") == 0)
         rc = op_register_image(c, in, &a, &opts, err);
     else if (strcmp(op, "DescribeImages") == 0)

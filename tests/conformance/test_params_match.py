@@ -1,7 +1,8 @@
 """Same inputs through both clients: every case of cases.json runs once through the AWS SDK for JavaScript
 (sdk_ops.mjs) and once through our C client (ec2-conformance-ops), each against a freshly reset and seeded
 emulator. The emulator records the decoded form parameters of every request; for each case the two
-parameter sets must be equal, and both clients must have met the same outcome.
+parameter sets must be equal, and both clients must have met the same outcome. Each raw body must also be
+encoded the way EC2 expects (RFC 3986).
 
 Only a ClientToken the case does not give is exempt from value comparison (each client generates its own),
 though both must send one. Version is compared like any other parameter (both must send 2016-11-15).

@@ -143,7 +143,7 @@ class Config:
             keys = ['"provider"', f'"{self.provider_name}"']
         elif addr:
             parts = addr.split(".")
-            keys = ([f'"data"'] if parts[0] == "data" else ['"resource"']) + [f'"{p}"' for p in parts[-2:]]
+            keys = (['"data"'] if parts[0] == "data" else ['"resource"']) + [f'"{p}"' for p in parts[-2:]]
         else:
             keys = []
         keys += [f'"{s}"' for s in path if isinstance(s, str)]

@@ -11,15 +11,19 @@ import glob
 import io
 import json
 import os
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import grpc
 
 from . import rules
 from .config import Config, ConfigError, decode_block, evaluate
 from .plugin import Diagnostic, HandshakeError, Provider, ProviderError, has_errors
-from .render import plan_counts, render_diagnostic, render_plan
+from .render import render_diagnostic, render_plan
 from .state import Instance, State
-from .values import UNKNOWN, TypeMismatch, equal, is_known, render
+from .values import UNKNOWN, TypeMismatch, equal, is_known, render, to_json
 
 BUG = "This is a bug in the provider, which should be reported in the provider's own issue tracker."
 
@@ -82,7 +86,7 @@ class Driver:
     echo output to (None: only collected in Outcome.output)."""
 
     def __init__(self, config, state_path=None, binary=None, protocol=6, env=None, stdout=None,
-                 stderr=None, refresh=True, launch_timeout=10.0):
+                 stderr=None, refresh=True, launch_timeout=10.0, progress_interval=10.0):
         self.config = config if isinstance(config, Config) else Config.load(config)
         self.state_path = state_path
         self.binary = binary
@@ -91,7 +95,10 @@ class Driver:
         self.stdout, self.stderr = stdout, stderr
         self.do_refresh = refresh
         self.launch_timeout = launch_timeout
+        self.progress_interval = progress_interval
         self._memory_state = None
+        self.interrupted = False
+        self.p = None
 
     # --- public commands ----------------------------------------------------------------------
 
@@ -110,6 +117,16 @@ class Driver:
     def import_(self, addr, id_):
         return self._run("import", lambda: self._cmd_import(addr, id_))
 
+    def interrupt(self):
+        """What Terraform does on the first Ctrl-C: StopProvider (from another thread, so the
+        running call can return), and no new operation starts. Safe to call from a signal handler."""
+        self.interrupted = True
+        self._say("", "Interrupt received.", "Please wait for Terraform to exit or data loss may occur.",
+                  "Gracefully shutting down...", "")
+        p = self.p
+        if p is not None:
+            threading.Thread(target=_stop_quietly, args=(p,), daemon=True).start()
+
     def load_state(self):
         if self.state_path is None:
             return self._memory_state or State(provider_name=self.config.provider_name)
@@ -123,6 +140,7 @@ class Driver:
         self.changes = []
         self.p = None
         self.state = None
+        self.interrupted = False
         code = 0
         try:
             self.state = self.load_state()
@@ -147,6 +165,25 @@ class Driver:
             if self.stdout:
                 self.stdout.write(line + "\n")
                 self.stdout.flush()
+
+    @contextmanager
+    def _progress(self, label, verb):
+        """Prints "<label>: Still <verb>... [Ns elapsed]" every progress_interval seconds while a
+        long call runs, as Terraform does."""
+        stop = threading.Event()
+        start = time.monotonic()
+
+        def tick():
+            while not stop.wait(self.progress_interval):
+                self._say(f"{label}: Still {verb}... [{int(time.monotonic() - start)}s elapsed]")
+
+        t = threading.Thread(target=tick, daemon=True)
+        t.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            t.join()
 
     def _report(self, diags, addr):
         for d in diags:
@@ -204,6 +241,7 @@ class Driver:
             raise _Abort()
         if self._report(self.schema.diagnostics, None):
             raise _Abort()
+        self._identity_schemas()
         pblock = self.schema.provider.block
         try:
             pcfg = decode_block(pblock, self.config.provider_body, {}, "provider")
@@ -226,6 +264,19 @@ class Driver:
             raise _Abort()
         if self._report(diags, "provider"):
             raise _Abort()
+
+    def _identity_schemas(self):
+        """Terraform >= 1.12 asks for resource identity schemas right after the schema and accepts
+        an answer or UNIMPLEMENTED, nothing else."""
+        path = f"/tfplugin{self.p.protocol}.Provider/GetResourceIdentitySchemas"
+        try:
+            self.p.call_raw(path, b"", timeout=60)
+        except grpc.RpcError as e:
+            if e.code() != grpc.StatusCode.UNIMPLEMENTED:
+                self._error("Failed to load plugin schemas",
+                            f"GetResourceIdentitySchemas failed with {e.code().name}: {e.details()}; only "
+                            "UNIMPLEMENTED is tolerated.")
+                raise _Abort()
 
     def _block_of(self, mode, type_name, addr):
         table = self.schema.resources if mode == "managed" else self.schema.data_sources
@@ -260,16 +311,17 @@ class Driver:
             if inst.type not in self.schema.resources:
                 self._error("Invalid resource type", f'"{inst.type}" in the state is not supported by the provider.', addr)
                 raise _Abort()
+            raw = inst.raw_attributes if inst.raw_attributes is not None else to_json(inst.attributes)
             try:
                 res = self._call(addr, "UpgradeResourceState", self.p.upgrade_state, inst.type,
-                                 inst.schema_version, json.dumps(inst.raw_attributes).encode())
+                                 inst.schema_version, json.dumps(raw).encode())
             except _Failed:
                 raise _Abort()
             if self._report(res.diagnostics, addr) or res.value is None:
                 if not has_errors(res.diagnostics):
                     self._error("Provider returned null object", f"UpgradeResourceState returned no object for {addr}.\n\n{BUG}", addr)
                 raise _Abort()
-            inst.attributes = res.value
+            inst.attributes, inst.raw_attributes = res.value, None
             inst.schema_version = self.schema.resources[inst.type].version
             if refresh:
                 self._refresh_one(inst)
@@ -415,7 +467,8 @@ class Driver:
     def _read_data(self, rc, block, cfg):
         self._say(f"{rc.addr}: Reading...")
         start = time.monotonic()
-        res = self._call(rc.addr, "ReadDataSource", self.p.read_data_source, rc.type, cfg)
+        with self._progress(rc.addr, "reading"):
+            res = self._call(rc.addr, "ReadDataSource", self.p.read_data_source, rc.type, cfg)
         if self._report(res.diagnostics, rc.addr):
             raise _Failed()
         problems = []
@@ -449,6 +502,8 @@ class Driver:
         destroys = [c if c.action == "delete" else self._destroy_part(c) for c in changes
                     if c.action == "delete" or (c.action == "replace" and not c.create_before_destroy)]
         for ch in self._delete_order(destroys):
+            if self.interrupted:
+                break
             try:
                 self._apply_delete(ch)
                 counts[2] += 1
@@ -456,6 +511,10 @@ class Driver:
                 failed.add(ch.addr)
             self._persist()
         for ch in changes:
+            if self.interrupted:
+                self._error("Operation interrupted", "Stopped before every change was applied; the state "
+                            "holds what was done.")
+                break
             if ch.action in ("delete", "no-op") or ch.addr in failed:
                 continue
             rc = self.config.resources[ch.addr]
@@ -518,8 +577,9 @@ class Driver:
         label = f"{ch.addr} (deposed object)" if keep_state else ch.addr
         self._say(f"{label}: Destroying...{_id_suffix(ch.before)}")
         start = time.monotonic()
-        ar = self._call(ch.addr, "ApplyResourceChange", self.p.apply, ch.type, ch.before, None, None,
-                        ch.planned_private)
+        with self._progress(label, "destroying"):
+            ar = self._call(ch.addr, "ApplyResourceChange", self.p.apply, ch.type, ch.before, None, None,
+                            ch.planned_private)
         if ar.new_state is not None and not keep_state:
             inst = self.state.resources.get(ch.addr)
             if inst is not None and is_known(ar.new_state):
@@ -554,8 +614,9 @@ class Driver:
                 "update": ("Modifying...", "Modifications complete")}[ch.action]
         self._say(f"{ch.addr}: {verb[0]}{'' if creating else _id_suffix(ch.before)}")
         start = time.monotonic()
-        ar = self._call(ch.addr, "ApplyResourceChange", self.p.apply, ch.type, prior, final.planned_state, cfg,
-                        final.planned_private)
+        with self._progress(ch.addr, "creating" if creating else "modifying"):
+            ar = self._call(ch.addr, "ApplyResourceChange", self.p.apply, ch.type, prior, final.planned_state,
+                            cfg, final.planned_private)
         failed = has_errors(ar.diagnostics)
         deps = sorted(rc.references())
         if ar.new_state is not None and is_known(ar.new_state):
@@ -694,6 +755,13 @@ class Driver:
         self._say("", "Import successful!", "",
                   "The resources that were imported are shown above. These resources are now in",
                   "your Terraform state and will henceforth be managed by Terraform.")
+
+
+def _stop_quietly(p):
+    try:
+        p.stop()
+    except ProviderError:
+        pass  # the process may already be going away; the running call reports the outcome
 
 
 def _id_suffix(v):

@@ -20,38 +20,91 @@ def _val(v, sensitive):
     return render_value(v)
 
 
+def _scalar_collection(v):
+    """True for a non-empty, known list or map of scalars: Terraform prints those one element a line."""
+    if isinstance(v, dict):
+        items = v.values()
+    elif isinstance(v, list):
+        items = v
+    else:
+        return False
+    return bool(v) and all(x is not UNKNOWN and not isinstance(x, (dict, list)) for x in items)
+
+
+def _collection_lines(sym, v, pad, suffix=""):
+    """A list or map of scalars over several lines, each element marked with sym."""
+    if isinstance(v, dict):
+        width = max(len(render_value(k)) for k in v)
+        body = [f"{pad}    {sym} {render_value(k).ljust(width)} = {render_value(x)}" for k, x in sorted(v.items())]
+        return ["{"] + body + [f"{pad}  }}{suffix}"]
+    return ["["] + [f"{pad}    {sym} {render_value(x)}," for x in v] + [f"{pad}  ]{suffix}"]
+
+
+def _map_diff_lines(b, n, pad):
+    keys = sorted(set(b) | set(n))
+    width = max(len(render_value(k)) for k in keys)
+    lines, same = ["{"], 0
+    for k in keys:
+        kk = render_value(k).ljust(width)
+        if k not in b:
+            lines.append(f"{pad}    + {kk} = {render_value(n[k])}")
+        elif k not in n:
+            lines.append(f"{pad}    - {kk} = {render_value(b[k])} -> null")
+        elif b[k] != n[k]:
+            lines.append(f"{pad}    ~ {kk} = {render_value(b[k])} -> {render_value(n[k])}")
+        else:
+            same += 1
+    if same:
+        lines.append(f"{pad}      # ({same} unchanged {'element' if same == 1 else 'elements'} hidden)")
+    return lines + [f"{pad}  }}"]
+
+
+def _value_lines(sym, a, b, n, pad):
+    """The text after "name = " for one attribute row: a list whose first item continues the row."""
+    if a.sensitive:
+        shown = {"+": _val(n, True), "-": f"{_val(b, True)} -> null", " ": _val(n, True),
+                 "~": f"{_val(b, True)} -> {_val(n, True)}"}[sym]
+        return [shown]
+    if sym == "+" and _scalar_collection(n):
+        return _collection_lines("+", n, pad)
+    if sym == "-" and _scalar_collection(b):
+        return _collection_lines("-", b, pad, " -> null")
+    if sym == "~" and isinstance(b, dict) and isinstance(n, dict) and (b or n) \
+            and all(x is not UNKNOWN and not isinstance(x, (dict, list)) for x in list(b.values()) + list(n.values())):
+        return _map_diff_lines(b, n, pad)
+    if sym == "-":
+        return [f"{render_value(b)} -> null"]
+    if sym == "~":
+        return [f"{render_value(b)} -> {render_value(n)}"]
+    return [render_value(n)]
+
+
 def _lines_for_block(block, before, after, action, replace_paths, indent, out, prefix_path=()):
     """Appends the attribute and nested block lines of one object diff."""
     before = before if isinstance(before, dict) else {}
     after = after if isinstance(after, dict) else {}
     rows, hidden = [], 0
-    for name, a in block.attributes.items():
+    for name, a in sorted(block.attributes.items()):  # Terraform lists attributes by name
         b, n = before.get(name), after.get(name)
         forces = list(prefix_path) + [name] in replace_paths
         if action in ("create", "read") or (action == "replace" and not before):
-            if n is None:
-                continue
-            rows.append(("+", name, _val(n, a.sensitive), forces))
+            sym = "+" if n is not None else None
         elif action == "delete":
-            if b is None:
-                continue
-            rows.append(("-", name, f"{_val(b, a.sensitive)} -> null", False))
+            sym = "-" if b is not None else None
         elif equal(b, n, a.type):
-            if name in ALWAYS_SHOWN and n is not None:
-                rows.append((" ", name, _val(n, a.sensitive), False))
-            elif n is not None:
-                hidden += 1
-        elif b is None:
-            rows.append(("+", name, _val(n, a.sensitive), forces))
-        elif n is None:
-            rows.append(("-", name, f"{_val(b, a.sensitive)} -> null", forces))
+            sym = " " if name in ALWAYS_SHOWN and n is not None else None
+            hidden += sym is None and n is not None
         else:
-            rows.append(("~", name, f"{_val(b, a.sensitive)} -> {_val(n, a.sensitive)}", forces))
+            sym = "+" if b is None else "-" if n is None else "~"
+        if sym is not None:
+            rows.append((sym, name, a, b, n, forces and sym != " "))
     width = max((len(r[1]) for r in rows), default=0)
-    for sym, name, text, forces in rows:
-        line = f"{' ' * indent}{sym} {name.ljust(width)} = {text}"
-        out.append(line + (" # forces replacement" if forces else ""))
-    for name, nb in block.block_types.items():
+    pad = " " * indent
+    for sym, name, a, b, n, forces in rows:
+        text = _value_lines(sym, a, b, n, pad)
+        out.append(f"{pad}{sym} {name.ljust(width)} = {text[0]}" + (" # forces replacement" if forces else ""))
+        out.extend(text[1:])
+    for name, nb in sorted(block.block_types.items()):
         bs, ns = _as_list(before.get(name), nb), _as_list(after.get(name), nb)
         for i in range(max(len(bs), len(ns))):
             b = bs[i] if i < len(bs) else None

@@ -8,7 +8,7 @@ null; a config value that is unknown must stay unknown; nested block counts must
 check_apply mirrors "Provider produced inconsistent result after apply": every known planned value is
 kept and nothing is unknown. Each returns a list of messages (empty = valid).
 """
-from .schema import GROUP, LIST, MAP, SET, SINGLE
+from .schema import GROUP, LIST, MAP, SINGLE
 from .values import UNKNOWN, equal, format_path, is_known, render
 
 

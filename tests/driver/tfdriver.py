@@ -11,6 +11,7 @@ any error diagnostic, as Terraform.
 import argparse
 import json
 import os
+import signal
 import sys
 
 if __package__ in (None, ""):
@@ -34,6 +35,19 @@ def parse_args(argv):
     ap.add_argument("command", choices=("plan", "apply", "destroy", "refresh", "import", "schema", "state"))
     ap.add_argument("args", nargs="*")
     return ap.parse_args(argv)
+
+
+def _route_sigint(driver):
+    """First Ctrl-C: a graceful stop through StopProvider; the second one ends the driver."""
+    count = [0]
+
+    def handler(sig, frame):
+        count[0] += 1
+        if count[0] > 1:
+            raise KeyboardInterrupt
+        driver.interrupt()
+
+    signal.signal(signal.SIGINT, handler)
 
 
 def main(argv=None):
@@ -64,6 +78,7 @@ def main(argv=None):
         return 0
     d = Driver(a.config or ".", a.state, binary, protocol=a.protocol, stdout=sys.stdout, stderr=sys.stderr,
                refresh=a.refresh == "true")
+    _route_sigint(d)
     if a.command == "import":
         if len(a.args) != 2:
             print("Error: import needs ADDR and ID", file=sys.stderr)

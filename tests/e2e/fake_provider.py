@@ -7,12 +7,13 @@ Resource fake_thing: id (computed), name (required, forces replacement), note (o
 size (optional+computed, default 8), tags (map). Magic values make it misbehave on purpose:
 note "BAD_PLAN" -> plans another note (invalid plan); name "FAIL_CREATE" -> create returns the object
 with an error (must become tainted); note "BAD_APPLY" -> apply stores another note (inconsistent
-result). Data source fake_thing: looks an object up by id. Calls are logged to FAKE_STORE + ".calls".
+result); name "SLOW" -> create waits up to 10 s for StopProvider, then fails without an object. Data source fake_thing: looks an object up by id. Calls are logged to FAKE_STORE + ".calls".
 """
 import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent import futures
@@ -108,10 +109,24 @@ def plan(req, ctx):
     return r
 
 
+STOPPED = threading.Event()
+
+
+def stop_provider(req, ctx):
+    log_call("StopProvider")
+    STOPPED.set()
+    return pb.StopProvider.Response()
+
+
 def apply(req, ctx):
     prior = decode(req.prior_state.msgpack, T)
     planned = decode(req.planned_state.msgpack, T)
     log_call("ApplyResourceChange", f"private={req.planned_private.decode()}")
+    if planned is not None and planned["name"] == "SLOW":
+        stopped = STOPPED.wait(10)
+        r = pb.ApplyResourceChange.Response(new_state=dv(None, T))
+        r.diagnostics.append(diag("Interrupted" if stopped else "Timed out", "nothing was created"))
+        return r
     objs = load()
     r = pb.ApplyResourceChange.Response()
     if planned is None:
@@ -185,7 +200,7 @@ METHODS = {
     "ReadResource": (pb.ReadResource, read),
     "ImportResourceState": (pb.ImportResourceState, import_state),
     "ReadDataSource": (pb.ReadDataSource, read_data),
-    "StopProvider": (pb.StopProvider, simple(pb.StopProvider.Response)),
+    "StopProvider": (pb.StopProvider, stop_provider),
 }
 
 
@@ -217,7 +232,8 @@ def main():
     while not stop:
         time.sleep(0.02)
     server.stop(0.2).wait()
-    os.unlink(addr)
+    if os.path.exists(addr):  # grpc may have removed it already
+        os.unlink(addr)
     os.rmdir(sock_dir)
     return 0
 

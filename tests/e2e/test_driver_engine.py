@@ -2,6 +2,8 @@
 each Terraform core rule it enforces, independent of the C provider."""
 import json
 import os
+import threading
+import time
 
 import pytest
 
@@ -68,7 +70,7 @@ def test_full_lifecycle(work):
     out = run(cfg, "apply")
     assert out.exit_code == 0, out.output
     assert "  # fake_thing.a will be updated in-place" in out.output
-    assert '~ tags = {k = "v"} -> {k = "w"}' in out.output
+    assert '      ~ tags = {\n          ~ "k" = "v" -> "w"\n        }' in out.output
     assert "Resources: 0 added, 1 changed, 0 destroyed." in out.output
 
     cfg["resource"]["fake_thing"]["a"]["name"] = "uno"
@@ -162,3 +164,36 @@ def test_config_errors_point_at_the_line(work):
     assert "Error: Unsupported argument" in out.output and out.exit_code == 1
     out = run(_cfg({"a": {}}), "plan")
     assert "Error: Missing required argument" in out.output
+
+
+def test_state_can_live_in_memory_between_commands(tmp_path):
+    d = Driver(_cfg({"a": {"name": "x"}}), None, FAKE, env={"FAKE_STORE": str(tmp_path / "store.json")})
+    assert d.apply().exit_code == 0
+    out = d.plan()
+    assert "No changes." in out.output, out.output
+    assert d.destroy().exit_code == 0
+    assert _store(tmp_path) == {}
+
+
+def test_interrupt_stops_the_provider_and_starts_nothing_new(tmp_path):
+    store = tmp_path / "store.json"
+    cfg = _cfg({"a": {"name": "SLOW"}, "b": {"name": "after-${fake_thing.a.id}"}, "c": {"name": "c"}})
+    d = Driver(cfg, str(tmp_path / "s.tfstate"), FAKE, env={"FAKE_STORE": str(store)})
+    # c has no dependency, so it is ordered after a only by the file order; a blocks in apply.
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("out", d.apply()))
+    t.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        calls = (tmp_path / "store.json.calls")
+        if calls.exists() and "ApplyResourceChange" in calls.read_text():
+            break
+        time.sleep(0.05)
+    d.interrupt()
+    t.join(15)
+    out = result["out"]
+    assert out.exit_code == 1
+    assert "Interrupt received." in out.output
+    assert "Error: Interrupted" in out.output
+    assert any(c.startswith("StopProvider") for c in _calls(tmp_path))
+    assert _store(tmp_path) == {}, "nothing may be created after the interrupt"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import BINARY, QUIET_ENV
+from conftest import QUIET_ENV
 from tests.driver import UNKNOWN, Driver, check_plan, proposed_new
 
 PROVIDER = {"region": "us-east-1", "access_key": "AKIDEXAMPLE",

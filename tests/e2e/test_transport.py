@@ -93,7 +93,7 @@ def test_client_without_certificate_is_refused(launch):
     try:
         with pytest.raises(grpc.RpcError) as e:
             p.health_check(channel=ch, timeout=scaled(3))
-        assert e.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        assert e.value.code() == grpc.StatusCode.UNAVAILABLE  # the TLS handshake fails
     finally:
         ch.close()
     assert p.health_check() == 1, "the provider keeps serving the real client"
@@ -105,7 +105,7 @@ def test_client_with_another_certificate_is_refused(launch):
     try:
         with pytest.raises(grpc.RpcError) as e:
             p.health_check(channel=ch, timeout=scaled(3))
-        assert e.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        assert e.value.code() == grpc.StatusCode.UNAVAILABLE  # the TLS handshake fails
     finally:
         ch.close()
     assert p.health_check() == 1

@@ -378,8 +378,8 @@ def bdm_nodes(bdm):
 
 def image_nodes(state, img):
     reason = None
-    if img.state == "deregistered":
-        reason = [("code", "Client.UserInitiatedShutdown"), ("message", "Client.UserInitiatedShutdown: User initiated")]
+    if img.state_reason:
+        reason = [("code", img.state_reason.get("code")), ("message", img.state_reason.get("message"))]
     return [
         ("imageId", img.id),
         ("imageLocation", img.image_location),
@@ -466,8 +466,8 @@ VOLUME_TYPES = ("standard", "io1", "io2", "gp2", "gp3", "sc1", "st1")
 def check_name(state, name, owner_id):
     if not _NAME_RE.match(name):
         raise bad_value(
-            "AMI names must be between 3 and 128 characters long, and may contain letters, numbers, spaces, "
-            "'(', ')', '[', ']', '.', '/', '-', ''', '@' and '_'"
+            "AMI names must be between 3 and 128 characters long and may contain only letters, digits, spaces, "
+            "parentheses, square brackets, periods, slashes, dashes, single quotes, at-signs and underscores."
         )
     for other in state.images.values():
         if other.owner_id == owner_id and other.name == name and other.state != "deregistered":
@@ -589,6 +589,7 @@ def op_register_image(state, p):
         name,
         state.now(),
         pending_delay=state.pending_delay,
+        final_state="failed" if state.policy["fail_new_images"] else "available",
         description=p.get("Description"),
         image_location=location,
         architecture=arch,
@@ -1051,6 +1052,7 @@ def op_copy_image(state, p):
         name,
         state.now(),
         pending_delay=state.pending_delay,
+        final_state="failed" if state.policy["fail_new_images"] else "available",
         description=p.get("Description"),
         architecture=src.architecture,
         kernel_id=src.kernel_id,

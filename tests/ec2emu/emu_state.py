@@ -71,6 +71,8 @@ class Image:
         self.created = now
         self.available_at = now + float(kw.get("pending_delay", 0))
         self.state = kw.get("state", "pending")
+        self.final_state = kw.get("final_state", "available")  # what pending turns into
+        self.state_reason = kw.get("state_reason")  # {"code", "message"} or None
         self.description = kw.get("description")
         self.image_location = kw.get("image_location") or f"{owner_id}/{name}"
         self.architecture = kw.get("architecture") or "x86_64"
@@ -94,7 +96,7 @@ class Image:
         self.owner_alias = kw.get("owner_alias")
         self.source_image_id = kw.get("source_image_id")
         self.source_region = kw.get("source_region")
-        self.deregistered_at = None
+        self.deregistered_at = now if self.state == "deregistered" else None
 
     @property
     def public(self):
@@ -114,6 +116,7 @@ class Image:
             "owner_id": self.owner_id,
             "name": self.name,
             "state": self.state,
+            "state_reason": self.state_reason,
             "description": self.description,
             "image_location": self.image_location,
             "architecture": self.architecture,
@@ -211,7 +214,12 @@ class State:
         self.images = {}
         self.client_tokens = {}  # CopyImage ClientToken -> (fingerprint, image id)
         self.credentials = {DEFAULT_ACCESS_KEY: (DEFAULT_SECRET_KEY, None)}
-        self.policy = {"deny_actions": [], "deny_snapshot_deletion": False, "snapshot_results": {}}
+        self.policy = {
+            "deny_actions": [],
+            "deny_snapshot_deletion": False,
+            "snapshot_results": {},
+            "fail_new_images": False,
+        }
         self.faults = Faults()
         self.requests = []
         self.seq = 0
@@ -225,7 +233,12 @@ class State:
         now = self.now()
         for img in list(self.images.values()):
             if img.state == "pending" and now >= img.available_at:
-                img.state = "available"
+                img.state = img.final_state
+                if img.state == "failed" and img.state_reason is None:
+                    img.state_reason = {
+                        "code": "Server.InternalError",
+                        "message": "Server.InternalError: image creation failed (injected by the emulator policy)",
+                    }
             elif img.state == "deregistered" and now >= img.deregistered_at + self.deregistered_linger:
                 del self.images[img.id]
 
@@ -248,6 +261,7 @@ class State:
             "deny_actions": deny,
             "deny_snapshot_deletion": bool(spec.get("deny_snapshot_deletion", False)),
             "snapshot_results": results,
+            "fail_new_images": bool(spec.get("fail_new_images", False)),
         }
 
     def images_using(self, snapshot_id, exclude=None):

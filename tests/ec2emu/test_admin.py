@@ -1,5 +1,6 @@
 """The unsigned JSON admin API, the command line and TLS mode of the emulator."""
 
+import datetime
 import http.client
 import json
 import os
@@ -9,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import Client, start_emulator, stop_emulator
+from conftest import Client, start_emulator, stop_emulator, wait_until
 
 
 def test_state_seed_and_reset(ec2, admin):
@@ -29,6 +30,15 @@ def test_state_seed_and_reset(ec2, admin):
     admin.req("POST", "reset")
     st = admin.state()
     assert st["images"] == [] and st["snapshots"] == [] and st["request_count"] == 0
+
+
+def test_seeded_states_evolve(ec2, admin):
+    admin.image(image_id="ami-0123456789abcdef1", name="later", state="pending", pending_delay=0.2, final_state="failed")
+    admin.image(image_id="ami-0123456789abcdef2", name="going", state="deregistered")
+    states = {i["image_id"]: i["state"] for i in admin.state()["images"]}
+    assert states == {"ami-0123456789abcdef1": "pending", "ami-0123456789abcdef2": "deregistered"}
+    assert wait_until(lambda: {i["image_id"] for i in admin.state()["images"]} == {"ami-0123456789abcdef1"})
+    assert admin.state()["images"][0]["state"] == "failed"
 
 
 def test_seed_errors_are_reported(admin):
@@ -53,6 +63,7 @@ def test_policy_roundtrip(admin):
         "deny_actions": ["RegisterImage"],
         "deny_snapshot_deletion": True,
         "snapshot_results": {},
+        "fail_new_images": False,
     }
 
 
@@ -132,3 +143,21 @@ def test_concurrent_requests_keep_state_consistent(ec2, admin):
     assert len(set(ids)) == 30
     assert sorted(i["image_id"] for i in admin.state()["images"]) == sorted(ids)
     assert len(admin.requests()) == 30
+
+
+def test_keep_alive_and_expect_continue(ec2, admin):
+    # libcurl reuses connections and may send Expect: 100-continue; both must work.
+    c = ec2.conn()
+    try:
+        for n in range(3):
+            body = ec2.body_for("DescribeImages", {"Owner.1": "self"})
+            headers = ec2.sign(body, datetime.datetime.now(datetime.timezone.utc))
+            if n == 2:
+                headers["Expect"] = "100-continue"
+            c.request("POST", "/", body=body, headers=headers)
+            r = c.getresponse()
+            assert r.status == 200
+            r.read()
+    finally:
+        c.close()
+    assert len(admin.requests()) == 3

@@ -103,6 +103,15 @@ def test_image_becomes_available_after_pending_delay(ec2, admin):
     assert wait_until(lambda: image_item(ec2, iid).findtext("imageState") == "available")
 
 
+def test_policy_can_make_new_images_fail(ec2, admin):
+    admin.req("POST", "policy", {"fail_new_images": True})
+    iid, _ = register(ec2, admin)
+    assert wait_until(lambda: image_item(ec2, iid).findtext("imageState") == "failed")
+    it = image_item(ec2, iid)
+    assert it.findtext("./stateReason/code") == "Server.InternalError"
+    assert "failed" in it.findtext("./stateReason/message")
+
+
 @pytest.mark.parametrize(
     "params,code",
     [
