@@ -3,10 +3,10 @@
  * decoder every DynamicValue Terraform sends goes through.
  *
  * Each input is decoded as each type the provider really decodes with: the ec2_ami resource's and
- * data source's schema types, the provider block's, and `dynamic` (which takes the [type JSON, value]
- * path and so reaches the JSON type parser). What decodes must survive a round trip: encode it,
- * decode the bytes again as the value's own type, and get an equal value and identical bytes on a
- * second encoding. Failures must be clean errors with a one-line message.
+ * data source's schema types, the provider block's, and `dynamic` (which takes the [type JSON,
+ * value] path and so reaches the JSON type parser). What decodes must survive a round trip: encode
+ * it, decode the bytes again as the value's own type, and get an equal value and identical bytes on
+ * a second encoding. Failures must be clean errors with a one-line message.
  */
 #include "fuzz_util.h"
 

@@ -3,9 +3,9 @@
  * (ec2/config_file.h): ec2_ini_parse, and ec2_profile_load on top of it.
  *
  * The input is one file. ec2_ini_parse must accept it or fail with EC2_ERR_CONFIG and a one-line
- * message; every entry it keeps must be found again by ec2_ini_get and ec2_ini_has_section. The same
- * bytes are then loaded as both the credentials and the config file (from an in-memory file, as
- * ec2_profile_load only takes paths) for the default profile and a named one.
+ * message; every entry it keeps must be found again by ec2_ini_get and ec2_ini_has_section. The
+ * same bytes are then loaded as both the credentials and the config file (from an in-memory file,
+ * as ec2_profile_load only takes paths) for the default profile and a named one.
  */
 #define _GNU_SOURCE
 #include "fuzz_util.h"

@@ -51,7 +51,7 @@ static void check_result(int rc, const struct ec2_error *err)
 }
 
 /* Parse into a zeroed output; on failure it must still be zeroed. The caller disposes it. */
-#define PARSE_ONE(parser, out, doc, err)                                                          \
+#define PARSE_ONE(parser, out, doc, err)                                                           \
     do {                                                                                           \
         memset(&(out), 0, sizeof(out));                                                            \
         poison(&(err));                                                                            \
@@ -62,7 +62,7 @@ static void check_result(int rc, const struct ec2_error *err)
     } while (0)
 
 /* Two pages into one output, as ec2_describe_images / ec2_describe_snapshots do. */
-#define PARSE_PAGES(parser, out, doc, err)                                                        \
+#define PARSE_PAGES(parser, out, doc, err)                                                         \
     do {                                                                                           \
         memset(&(out), 0, sizeof(out));                                                            \
         for (int page_ = 0; page_ < 2; page_++) {                                                  \

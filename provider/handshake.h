@@ -26,7 +26,7 @@
 /* go-plugin's own protocol version, the first field of the handshake line. */
 #define TF_HANDSHAKE_CORE_VERSION 1
 /* The provider address printed for TF_REATTACH_PROVIDERS in --debug mode. */
-#define TF_HANDSHAKE_PROVIDER_ADDR "registry.terraform.io/example/ec2"
+#define TF_HANDSHAKE_PROVIDER_ADDR "registry.terraform.io/ami-tools/ec2"
 
 /* Codes shared by the transport modules (handshake, tls, server). Numbers are never reused. */
 enum tf_transport_code {
@@ -36,6 +36,7 @@ enum tf_transport_code {
     TF_TRANSPORT_ERR_TLS = -3,    /* key or certificate generation, or a bad client cert */
     TF_TRANSPORT_ERR_GRPC = -4,   /* gRPC refused to create or start the server */
     TF_TRANSPORT_ERR_NOMEM = -5,
+    TF_TRANSPORT_ERR_BUSY = -6, /* a server stop found handlers still running at its deadline */
 };
 
 struct tf_transport_error {

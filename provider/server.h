@@ -40,8 +40,6 @@
 #define TF_SERVER_WORKERS 16
 /* Per-message limit both ways, as Go providers set it (gRPC's default is 4 MiB). */
 #define TF_SERVER_MAX_MESSAGE (256 * 1024 * 1024)
-/* A stop that finds handlers still running after its deadlines. */
-#define TF_TRANSPORT_ERR_BUSY (-6)
 
 struct tf_method_table {
     const struct tf_method *methods;
