@@ -186,3 +186,32 @@ def test_name_taken_by_another_image_is_an_error_naming_it(emu, tmp_path, protoc
     assert d is not None and d.path == ["name"], out.output
     assert d.detail.startswith("InvalidAMIName.Duplicate") and other["image_id"] in d.detail
     assert ADDR not in out.state.resources
+
+
+def test_stop_during_create_keeps_the_id(tmp_path, protocol):
+    import threading
+    import time
+
+    slow = make_emulator("--pending-delay", "60")
+    try:
+        slow.snapshot(SNAP)
+        d = driver(config(slow, {"web": ami_with_snapshot("web-1", SNAP)}), str(tmp_path / "s.tfstate"), protocol)
+        result = {}
+        t = threading.Thread(target=lambda: result.update(out=d.apply()))
+        t.start()
+        deadline = time.time() + 20
+        while not slow.state()["images"] and time.time() < deadline:
+            time.sleep(0.1)
+        assert slow.state()["images"], "RegisterImage never arrived"
+        time.sleep(0.3)  # inside the wait for `available`
+        d.p.stop()
+        t.join(timeout=20)
+        assert not t.is_alive()
+        out = result["out"]
+        assert out.exit_code == 1
+        assert find_diag(out.errors(), "Operation cancelled"), out.output
+        inst = out.state.resources.get(ADDR)
+        assert inst is not None and inst.tainted
+        assert inst.attributes["id"] == slow.state()["images"][0]["image_id"]
+    finally:
+        slow.stop()
