@@ -294,13 +294,16 @@ static int read_answer(xmlDoc **out, const char *action, const struct ec2_http_r
     if (resp->status < 200 || resp->status > 299) {
         ec2_error_init(err);
         err->http_status = (int)resp->status;
-        if (!ec2_xml_read_error(err, ec2_buf_str(&resp->body), resp->body.len)) {
+        bool documented = ec2_xml_read_error(err, ec2_buf_str(&resp->body), resp->body.len);
+        if (!documented)
             snprintf(err->message, sizeof(err->message),
                      "EC2 answered HTTP %ld without an EC2 error document", resp->status);
-        }
         if (err->request_id[0] == '\0')
             snprintf(err->request_id, sizeof(err->request_id), "%s", resp->request_id);
         ec2_retry_classify(err);
+        /* A proxy's or load balancer's page: same class, but say it was not EC2 speaking. */
+        if (!documented && err->code == EC2_ERR_API)
+            err->code = EC2_ERR_HTTP;
         return err->code;
     }
     rc = ec2_xml_parse(&doc, ec2_buf_str(&resp->body), resp->body.len, err);

@@ -53,7 +53,7 @@ extern "C" {
     X(EC2_ERR_TLS, -8, "TLS error")                                                                \
     X(EC2_ERR_TIMEOUT, -9, "deadline exceeded")                                                    \
     X(EC2_ERR_CANCELLED, -10, "cancelled")                                                         \
-    X(EC2_ERR_HTTP, -11, "unexpected HTTP response")                                               \
+    X(EC2_ERR_HTTP, -11, "HTTP error without an EC2 error document")                               \
     X(EC2_ERR_PARSE, -12, "malformed response")                                                    \
     X(EC2_ERR_TOO_LARGE, -13, "response too large")                                                \
     X(EC2_ERR_API, -14, "EC2 returned an error")                                                   \
@@ -61,8 +61,7 @@ extern "C" {
     X(EC2_ERR_DRY_RUN_OK, -16, "request would have succeeded (DryRun)")                            \
     X(EC2_ERR_UNAUTHORIZED, -17, "not authorized")                                                 \
     X(EC2_ERR_NOT_FOUND, -18, "resource not found")                                                \
-    X(EC2_ERR_WAITER_FAILED, -19, "resource reached a failure state")                              \
-    X(EC2_ERR_RETRY_QUOTA, -20, "retry quota exhausted")
+    X(EC2_ERR_WAITER_FAILED, -19, "resource reached a failure state")
 
 enum ec2_error_code {
 #define EC2_ERROR_ENUM_(name, num, text) name = num,
@@ -310,6 +309,25 @@ struct ec2_unit_output {
     char request_id[64];
     bool ret; /* always true on success: <return>false</return> fails with EC2_ERR_API */
 };
+
+/*
+ * Operations (below) all have the same shape: (out, client, input..., opts, err). Each sends one
+ * logical request (retried per the client's policy; DescribeImages/DescribeSnapshots one request
+ * per page) and returns 0 or:
+ *   EC2_ERR_INVALID_ARGUMENT  a required input is missing; nothing was sent
+ *   EC2_ERR_DRY_RUN_OK        opts->dry_run and EC2 says the call would have succeeded
+ *   EC2_ERR_UNAUTHORIZED      UnauthorizedOperation/AuthFailure...: err->message says why
+ *   EC2_ERR_NOT_FOUND         a *.NotFound code (InvalidAMIID.NotFound...)
+ *   EC2_ERR_THROTTLED         still throttled after the last attempt
+ *   EC2_ERR_API               any other EC2 error: err->ec2_code, err->error_class
+ *   EC2_ERR_HTTP              an HTTP error without an EC2 error document (proxy, balancer)
+ *   EC2_ERR_PARSE, EC2_ERR_TOO_LARGE   the answer could not be read
+ *   EC2_ERR_NETWORK, EC2_ERR_TLS       transport failures (after retries)
+ *   EC2_ERR_TIMEOUT, EC2_ERR_CANCELLED the call's deadline passed / its cancel flag was raised
+ *   EC2_ERR_CREDENTIALS       expiring credentials could not be refreshed
+ *   EC2_ERR_NOMEM
+ * err->attempts tells how many HTTP attempts the failing request made.
+ */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Images                                                                                      */

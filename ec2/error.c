@@ -115,30 +115,21 @@ int ec2_error_set(struct ec2_error *err, int code, enum ec2_error_class error_cl
 
 size_t ec2_error_format(char *buf, size_t size, const struct ec2_error *err)
 {
+    char detail[160] = "";
     const char *msg;
     int n;
 
     if (err == NULL)
         return (size_t)snprintf(buf, size, "%s", "unknown error");
     msg = err->message[0] != '\0' ? err->message : ec2_strerror(err->code);
-    if (err->ec2_code[0] != '\0')
-        n = snprintf(buf, size, "%s: %s", err->ec2_code, msg);
-    else
-        n = snprintf(buf, size, "%s", msg);
-    if (n < 0)
-        return 0;
-    if (err->request_id[0] != '\0' || err->http_status != 0) {
-        size_t used = (size_t)n < size ? (size_t)n : (size > 0 ? size - 1 : 0);
-        int m;
-        if (err->request_id[0] != '\0' && err->http_status != 0)
-            m = snprintf(buf + used, size - used, " (request id %s, HTTP %d)", err->request_id,
-                         err->http_status);
-        else if (err->request_id[0] != '\0')
-            m = snprintf(buf + used, size - used, " (request id %s)", err->request_id);
-        else
-            m = snprintf(buf + used, size - used, " (HTTP %d)", err->http_status);
-        if (m > 0)
-            n += m;
-    }
-    return (size_t)n;
+    if (err->request_id[0] != '\0' && err->http_status != 0)
+        snprintf(detail, sizeof(detail), " (request id %s, HTTP %d)", err->request_id,
+                 err->http_status);
+    else if (err->request_id[0] != '\0')
+        snprintf(detail, sizeof(detail), " (request id %s)", err->request_id);
+    else if (err->http_status != 0)
+        snprintf(detail, sizeof(detail), " (HTTP %d)", err->http_status);
+    n = snprintf(buf, size, "%s%s%s%s", err->ec2_code, err->ec2_code[0] != '\0' ? ": " : "", msg,
+                 detail);
+    return n < 0 ? 0 : (size_t)n;
 }

@@ -86,10 +86,18 @@ static inline int fuzz_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
-/* A message fit for a diagnostic: one line of valid UTF-8 within its buffer. */
+/* A message fit for a diagnostic: one line of valid UTF-8 within its buffer. With FUZZ_LAX_MESSAGES
+ * set in the environment only the NUL within the buffer is checked, so that a fuzzing run can get
+ * past a known, not yet fixed, message bug (run.sh -l); regression replays never set it. */
 static inline int fuzz_message_ok(const char *s, size_t size)
 {
-    return fuzz_one_line(s, size) && fuzz_utf8_valid(s, strlen(s));
+    static int lax = -1;
+
+    if (lax < 0)
+        lax = getenv("FUZZ_LAX_MESSAGES") != NULL;
+    if (strnlen(s, size) >= size)
+        return 0;
+    return lax || (fuzz_one_line(s, size) && fuzz_utf8_valid(s, strlen(s)));
 }
 
 #endif

@@ -4,11 +4,13 @@
 # (fuzz/corpus/<target>/). New corpus entries, crash files and logs go under <build>/fuzz/, never
 # into the source tree. Prints one line per target: executions, crashes, and the verdict.
 #
-# Usage: fuzz/run.sh [-b BUILD_DIR] [-t SECONDS] [-j JOBS] [-k] [TARGET...]
+# Usage: fuzz/run.sh [-b BUILD_DIR] [-t SECONDS] [-j JOBS] [-k] [-l] [TARGET...]
 #   -b  build tree holding fuzz/<target> binaries (default: build-fuzz next to this folder's parent)
 #   -t  seconds of fuzzing per target (default 60; 0 = replay regressions only)
 #   -j  targets fuzzed at once (default 1)
 #   -k  keep going after a crash (libFuzzer fork mode), to count several crashes in one run
+#   -l  lax messages while fuzzing: do not check that error messages are one line of valid UTF-8
+#       (to explore past a known message bug; regressions are always replayed strictly)
 #   no TARGET: every fuzz_* binary in the build tree
 # Exit status: 0 when every replay passed and no crash was found, 1 otherwise, 2 on usage errors.
 set -uo pipefail
@@ -18,13 +20,15 @@ build="$src/../build-fuzz"
 seconds=60
 jobs=1
 keep_going=0
-while getopts "b:t:j:k" opt; do
+lax=0
+while getopts "b:t:j:kl" opt; do
   case $opt in
     b) build=$OPTARG ;;
     t) seconds=$OPTARG ;;
     j) jobs=$OPTARG ;;
     k) keep_going=1 ;;
-    *) echo "usage: $0 [-b BUILD_DIR] [-t SECONDS] [-j JOBS] [-k] [TARGET...]" >&2; exit 2 ;;
+    l) lax=1 ;;
+    *) echo "usage: $0 [-b BUILD_DIR] [-t SECONDS] [-j JOBS] [-k] [-l] [TARGET...]" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -68,7 +72,8 @@ run_one() {
     while IFS= read -r -d '' f; do regs+=("$f"); done \
       < <(find "$src/regressions/$t" -type f ! -name '*.md' -print0 | sort -z)
   fi
-  if [ ${#regs[@]} -gt 0 ] && ! "$bin" -runs=1 "${regs[@]}" >"$out/logs/$t.replay.log" 2>&1; then
+  if [ ${#regs[@]} -gt 0 ] &&
+    ! env -u FUZZ_LAX_MESSAGES "$bin" -runs=1 "${regs[@]}" >"$out/logs/$t.replay.log" 2>&1; then
     verdict=regression-failed
   fi
   if [ "$seconds" -gt 0 ]; then
@@ -78,7 +83,11 @@ run_one() {
     dict=$(dict_for "$t")
     [ -n "$dict" ] && [ -f "$dict" ] && args+=(-dict="$dict")
     [ "$keep_going" -eq 1 ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-    "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
+    if [ "$lax" -eq 1 ]; then
+      FUZZ_LAX_MESSAGES=1 "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
+    else
+      env -u FUZZ_LAX_MESSAGES "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
+    fi
     # Final stats when libFuzzer prints them, else the last progress line "#<runs> ...".
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')

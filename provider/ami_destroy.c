@@ -199,7 +199,7 @@ void tf_ami_destroy(struct tf_call *call, struct tf_apply_op *op)
     op->new_state = NULL;
 }
 
-/* ---- Plan ------------------------------------------------------------------------------------ */
+/* ---- Plan ---- */
 
 /* Announces what the destroy will do with each snapshot of the image. */
 static void forecast_snapshots(struct tf_call *call, const char *image_id,

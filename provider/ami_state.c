@@ -10,8 +10,7 @@
 
 #include "duration.h"
 
-/* ---- Errors ------------------------------------------------------------------------------------
- */
+/* ---- Errors ---- */
 
 void tf_ami_ec2_diag(struct tf_call *call, enum tf_severity severity, const struct tf_path *path,
                      const char *summary, const struct ec2_error *err)
@@ -119,8 +118,7 @@ bool tf_ami_check_call(struct tf_call *call, int rc, const struct ec2_error *err
     }
 }
 
-/* ---- Image -> attributes ------------------------------------------------------------------------
- */
+/* ---- Image -> attributes ---- */
 
 static const struct {
     const char *attr;
@@ -335,8 +333,7 @@ oom:
     return -1;
 }
 
-/* ---- Calls and timeouts -------------------------------------------------------------------------
- */
+/* ---- Calls and timeouts ---- */
 
 int64_t tf_ami_timeout_ms(const struct tf_value *state, const char *kind, int64_t default_ms)
 {
@@ -398,8 +395,7 @@ oom:
     return -1;
 }
 
-/* ---- DescribeImages
- * ------------------------------------------------------------------------------ */
+/* ---- DescribeImages ---- */
 
 int tf_ami_describe_one(struct ec2_image *out, struct tf_call *call, const char *image_id,
                         const struct ec2_call_opts *opts, struct ec2_error *err)

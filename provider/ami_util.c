@@ -102,8 +102,7 @@ int tf_ami_arn(char *buf, size_t size, const char *region, const char *image_id)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* ---- RFC 3339 ----------------------------------------------------------------------------------
- */
+/* ---- RFC 3339 ---- */
 
 /* Exactly n digits at *p, advancing it. */
 static int digits(const char **p, int n, int *out)
@@ -204,8 +203,7 @@ const char *tf_ami_same_instant(const char *kept, const char *remote)
     return remote;
 }
 
-/* ---- Tags --------------------------------------------------------------------------------------
- */
+/* ---- Tags ---- */
 
 static const char *tag_value(const struct tf_value *v)
 {
@@ -243,8 +241,7 @@ int tf_ami_tag_diff(struct tf_ami_tag_diff *out, struct tf_arena *a, const struc
     return 0;
 }
 
-/* ---- Snapshot outcomes -------------------------------------------------------------------------
- */
+/* ---- Snapshot outcomes ---- */
 
 /* "ami-1, ami-2" in the arena. */
 static char *join(struct tf_arena *a, const char *const *items, size_t n)

@@ -28,8 +28,7 @@
 #include "codec.h"
 #include "codec_internal.h"
 
-/* ---- Shared error helpers ---------------------------------------------------------------------
- */
+/* ---- Shared error helpers -------------------------------------------------------------------- */
 
 int tf_codec__fail(struct tf_codec_error *err, const char *fmt, ...)
 {
@@ -124,8 +123,7 @@ int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err)
     return TF_CODEC_OK;
 }
 
-/* ---- Step 1: bounds -----------------------------------------------------------------------------
- */
+/* ---- Step 1: bounds -------------------------------------------------------------------------- */
 
 static uint64_t read_be(const uint8_t *p, size_t n)
 {
@@ -272,8 +270,7 @@ static int check_bounds(const uint8_t *buf, size_t len, struct tf_codec_error *e
     return TF_CODEC_OK;
 }
 
-/* ---- Step 3: typed decode -----------------------------------------------------------------------
- */
+/* ---- Step 3: typed decode -------------------------------------------------------------------- */
 
 struct dec {
     struct tf_arena *a;
@@ -587,8 +584,7 @@ int tf_codec_decode_msgpack(struct tf_value **out, struct tf_arena *a, const str
     return rc;
 }
 
-/* ---- Encoding -----------------------------------------------------------------------------------
- */
+/* ---- Encoding -------------------------------------------------------------------------------- */
 
 struct enc {
     msgpack_packer pk;

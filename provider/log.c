@@ -86,8 +86,10 @@ void tf_log(enum tf_log_level level, const char *fmt, ...)
     snprintf(stamp + n, sizeof(stamp) - n, ".%06ldZ", (long)tv.tv_usec);
 
     char line[LOG_MESSAGE_MAX * 6 + 256];
-    int len = snprintf(line, sizeof(line), "{\"@level\":\"%s\",\"@module\":\"provider.ec2\",\"@timestamp\":\"%s\",\"@message\":\"",
-                       level_names[level], stamp);
+    int len = snprintf(
+        line, sizeof(line),
+        "{\"@level\":\"%s\",\"@module\":\"provider.ec2\",\"@timestamp\":\"%s\",\"@message\":\"",
+        level_names[level], stamp);
     size_t l = json_escape(line, (size_t)len, sizeof(line) - 4, message);
     memcpy(line + l, "\"}\n", 4);
     /* One write per line keeps lines from concurrent calls whole. */

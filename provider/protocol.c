@@ -43,8 +43,7 @@ static size_t schema_response_len;
  * 30 s, so the end-to-end tests can prove that other calls proceed while one handler blocks. */
 static int block_get_metadata;
 
-/* ---- Call context ------------------------------------------------------------------------------
- */
+/* ---- Call context ---------------------------------------------------------------------------- */
 
 static int call_begin(struct tf_call *call, char *status_msg, size_t status_msg_size)
 {
@@ -92,8 +91,7 @@ static void *arena_new(struct tf_call *call, size_t size)
     return p;
 }
 
-/* ---- Values ------------------------------------------------------------------------------------
- */
+/* ---- Values ---------------------------------------------------------------------------------- */
 
 /* Decodes one DynamicValue; on failure adds an error naming what was being decoded and returns
  * NULL. An absent DynamicValue is a null value. */
@@ -171,8 +169,7 @@ static ProtobufCBinaryData private_out(struct tf_bytes b)
     return out;
 }
 
-/* ---- Diagnostics and paths ---------------------------------------------------------------------
- */
+/* ---- Diagnostics and paths ------------------------------------------------------------------- */
 
 static Tfplugin6__AttributePath *encode_path(struct tf_call *call, const struct tf_path *path)
 {
@@ -256,21 +253,7 @@ static Tfplugin6__Diagnostic **encode_diags(struct tf_call *call, size_t *n)
     return out;
 }
 
-/* Ends a call: attaches diagnostics, packs resp, frees the arena (after packing: the response
- * points into it). */
-static int call_finish(struct tf_call *call, ProtobufCMessage *resp, size_t *n_diags,
-                       Tfplugin6__Diagnostic ***diags, uint8_t **out, size_t *out_len,
-                       char *status_msg, size_t status_msg_size)
-{
-    *diags = encode_diags(call, n_diags);
-    int rc = pack(resp, out, out_len, status_msg, status_msg_size);
-    tf_arena_free(call->arena);
-    call->arena = NULL;
-    return rc;
-}
-
-/* ---- Schemas -----------------------------------------------------------------------------------
- */
+/* ---- Schemas --------------------------------------------------------------------------------- */
 
 static Tfplugin6__Schema__Block *encode_block(struct tf_call *call,
                                               const struct tf_schema_block *b);
@@ -409,18 +392,66 @@ static int build_schema_response(void)
     return rc;
 }
 
-/* ---- Handlers ----------------------------------------------------------------------------------
- */
+/* ---- Handlers -------------------------------------------------------------------------------- */
 
 #define HANDLER_ARGS                                                                               \
     const uint8_t *req_bytes, size_t req_len, uint8_t **out, size_t *out_len, char *status_msg,    \
         size_t status_msg_size
+#define HANDLER_PASS req_bytes, req_len, out, out_len, status_msg, status_msg_size
+
+/* A method: its request and response types, and the work between them. The work reads the
+ * unpacked request, fills the response (allocated in the call's arena) and reports problems as
+ * diagnostics; serve() does everything else. */
+struct method_impl {
+    const ProtobufCMessageDescriptor *request;
+    const ProtobufCMessageDescriptor *response;
+    void (*work)(struct tf_call *call, const void *req, void *resp);
+};
+
+/* Every response served here has a repeated Diagnostic field named "diagnostics"; it is found by
+ * name so one function serves every response type (PrepareProviderConfig's v5 response included,
+ * whose Diagnostic is wire-identical to v6's). */
+static void attach_diagnostics(struct tf_call *call, ProtobufCMessage *resp)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(resp->descriptor, "diagnostics");
+    if (f == NULL)
+        return;
+    size_t n = 0;
+    Tfplugin6__Diagnostic **diags = encode_diags(call, &n);
+    *(size_t *)((char *)resp + f->quantifier_offset) = n;
+    *(Tfplugin6__Diagnostic ***)((char *)resp + f->offset) = diags;
+}
+
+static int serve(const struct method_impl *m, HANDLER_ARGS)
+{
+    ProtobufCMessage *req = unpack(m->request, req_bytes, req_len, status_msg, status_msg_size);
+    if (req == NULL)
+        return GRPC_STATUS_INVALID_ARGUMENT;
+    struct tf_call call;
+    int rc = call_begin(&call, status_msg, status_msg_size);
+    if (rc == GRPC_STATUS_OK) {
+        ProtobufCMessage *resp = tf_arena_alloc(call.arena, m->response->sizeof_message);
+        if (resp == NULL) {
+            snprintf(status_msg, status_msg_size, "out of memory");
+            rc = GRPC_STATUS_RESOURCE_EXHAUSTED;
+        } else {
+            protobuf_c_message_init(m->response, resp);
+            m->work(&call, req, resp);
+            attach_diagnostics(&call, resp);
+            /* Pack before freeing the arena: the response points into it. */
+            rc = pack(resp, out, out_len, status_msg, status_msg_size);
+        }
+        tf_arena_free(call.arena);
+    }
+    protobuf_c_message_free_unpacked(req, NULL);
+    return rc;
+}
 
 static int handle_get_schema(HANDLER_ARGS)
 {
     (void)req_bytes;
     (void)req_len;
-    (void)status_msg_size;
     uint8_t *copy = malloc(schema_response_len > 0 ? schema_response_len : 1);
     if (copy == NULL) {
         snprintf(status_msg, status_msg_size, "out of memory");
@@ -439,94 +470,49 @@ static void wait_for_stop_hook(void)
         nanosleep(&tick, NULL);
 }
 
-static int handle_get_metadata(HANDLER_ARGS)
+static void get_metadata(struct tf_call *call, const void *request, void *response)
 {
-    (void)req_bytes;
-    (void)req_len;
+    (void)request;
+    Tfplugin6__GetMetadata__Response *resp = response;
     if (block_get_metadata)
         wait_for_stop_hook();
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc != GRPC_STATUS_OK)
-        return rc;
     size_t max = count_tables() + 1;
-    Tfplugin6__GetMetadata__Response resp = TFPLUGIN6__GET_METADATA__RESPONSE__INIT;
-    Tfplugin6__ServerCapabilities caps = TFPLUGIN6__SERVER_CAPABILITIES__INIT;
-    caps.plan_destroy = 1;
-    resp.server_capabilities = &caps;
-    Tfplugin6__GetMetadata__ResourceMetadata **res = arena_new(&call, max * sizeof(*res));
-    Tfplugin6__GetMetadata__DataSourceMetadata **ds = arena_new(&call, max * sizeof(*ds));
-    for (size_t i = 0; res != NULL && tf_provider_resources[i] != NULL; i++) {
-        if ((res[i] = arena_new(&call, sizeof(*res[i]))) == NULL)
-            break;
+    Tfplugin6__ServerCapabilities *caps = arena_new(call, sizeof(*caps));
+    Tfplugin6__GetMetadata__ResourceMetadata **res = arena_new(call, max * sizeof(*res));
+    Tfplugin6__GetMetadata__DataSourceMetadata **ds = arena_new(call, max * sizeof(*ds));
+    if (caps == NULL || res == NULL || ds == NULL)
+        return;
+    tfplugin6__server_capabilities__init(caps);
+    caps->plan_destroy = 1;
+    resp->server_capabilities = caps;
+    for (size_t i = 0; tf_provider_resources[i] != NULL; i++) {
+        if ((res[i] = arena_new(call, sizeof(*res[i]))) == NULL)
+            return;
         tfplugin6__get_metadata__resource_metadata__init(res[i]);
         res[i]->type_name = (char *)tf_provider_resources[i]->type_name;
-        resp.n_resources = i + 1;
+        resp->resources = res;
+        resp->n_resources = i + 1;
     }
-    for (size_t i = 0; ds != NULL && tf_provider_data_sources[i] != NULL; i++) {
-        if ((ds[i] = arena_new(&call, sizeof(*ds[i]))) == NULL)
-            break;
+    for (size_t i = 0; tf_provider_data_sources[i] != NULL; i++) {
+        if ((ds[i] = arena_new(call, sizeof(*ds[i]))) == NULL)
+            return;
         tfplugin6__get_metadata__data_source_metadata__init(ds[i]);
         ds[i]->type_name = (char *)tf_provider_data_sources[i]->type_name;
-        resp.n_data_sources = i + 1;
+        resp->data_sources = ds;
+        resp->n_data_sources = i + 1;
     }
-    resp.resources = res;
-    resp.data_sources = ds;
-    return call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                       status_msg, status_msg_size);
 }
 
-/* ValidateProviderConfig (v6) and PrepareProviderConfig (v5) share the work; only the response
- * differs. */
-static void validate_provider_config(struct tf_call *call, const Tfplugin6__DynamicValue *config)
+/* ValidateProviderConfig (v6) and PrepareProviderConfig (v5): the same work; v5's response keeps
+ * prepared_config unset, so Terraform uses the configuration as given. */
+static void validate_provider_config(struct tf_call *call, const void *request, void *response)
 {
+    (void)response;
+    const Tfplugin6__ValidateProviderConfig__Request *req = request;
     const struct tf_type *type = tf_schema_type(&tf_provider_schema.block);
-    struct tf_value *v = decode_value(call, config, type, "provider configuration");
+    struct tf_value *v = decode_value(call, req->config, type, "provider configuration");
     if (v != NULL)
         tf_provider_validate(call, v);
-}
-
-static int handle_validate_provider_config(HANDLER_ARGS)
-{
-    Tfplugin6__ValidateProviderConfig__Request *req =
-        (void *)unpack(&tfplugin6__validate_provider_config__request__descriptor, req_bytes,
-                       req_len, status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        validate_provider_config(&call, req->config);
-        Tfplugin6__ValidateProviderConfig__Response resp =
-            TFPLUGIN6__VALIDATE_PROVIDER_CONFIG__RESPONSE__INIT;
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
-}
-
-static int handle_prepare_provider_config(HANDLER_ARGS)
-{
-    Tfplugin6__ValidateProviderConfig__Request *req =
-        (void *)unpack(&tfplugin6__validate_provider_config__request__descriptor, req_bytes,
-                       req_len, status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        validate_provider_config(&call, req->config);
-        /* prepared_config stays unset: Terraform then keeps the configuration as given. The
-         * diagnostics are the v6 messages, which are wire-identical to v5's. */
-        Tfplugin5__PrepareProviderConfig__Response resp =
-            TFPLUGIN5__PREPARE_PROVIDER_CONFIG__RESPONSE__INIT;
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics,
-                         (Tfplugin6__Diagnostic ***)&resp.diagnostics, out, out_len, status_msg,
-                         status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
 }
 
 static const struct tf_resource *find_resource(struct tf_call *call, const char *type_name)
@@ -558,155 +544,91 @@ static bool require_configured(struct tf_call *call)
     return false;
 }
 
-static int handle_validate_resource_config(HANDLER_ARGS)
+static void validate_resource_config(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ValidateResourceConfig__Request *req =
-        (void *)unpack(&tfplugin6__validate_resource_config__request__descriptor, req_bytes,
-                       req_len, status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        const struct tf_resource *r = find_resource(&call, req->type_name);
-        if (r != NULL) {
-            struct tf_value *config = decode_value(
-                &call, req->config, tf_schema_type(&r->schema->block), "configuration");
-            if (config != NULL && r->validate != NULL)
-                r->validate(&call, config);
-        }
-        Tfplugin6__ValidateResourceConfig__Response resp =
-            TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__RESPONSE__INIT;
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    (void)response;
+    const Tfplugin6__ValidateResourceConfig__Request *req = request;
+    const struct tf_resource *r = find_resource(call, req->type_name);
+    if (r == NULL)
+        return;
+    struct tf_value *config =
+        decode_value(call, req->config, tf_schema_type(&r->schema->block), "configuration");
+    if (config != NULL && r->validate != NULL)
+        r->validate(call, config);
 }
 
-static int handle_validate_data_config(HANDLER_ARGS)
+static void validate_data_config(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ValidateDataResourceConfig__Request *req =
-        (void *)unpack(&tfplugin6__validate_data_resource_config__request__descriptor, req_bytes,
-                       req_len, status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        const struct tf_data_source *ds = find_data_source(&call, req->type_name);
-        if (ds != NULL) {
-            struct tf_value *config = decode_value(
-                &call, req->config, tf_schema_type(&ds->schema->block), "configuration");
-            if (config != NULL && ds->validate != NULL)
-                ds->validate(&call, config);
-        }
-        Tfplugin6__ValidateDataResourceConfig__Response resp =
-            TFPLUGIN6__VALIDATE_DATA_RESOURCE_CONFIG__RESPONSE__INIT;
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    (void)response;
+    const Tfplugin6__ValidateDataResourceConfig__Request *req = request;
+    const struct tf_data_source *ds = find_data_source(call, req->type_name);
+    if (ds == NULL)
+        return;
+    struct tf_value *config =
+        decode_value(call, req->config, tf_schema_type(&ds->schema->block), "configuration");
+    if (config != NULL && ds->validate != NULL)
+        ds->validate(call, config);
 }
 
-static int handle_configure(HANDLER_ARGS)
+static void configure(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ConfigureProvider__Request *req =
-        (void *)unpack(&tfplugin6__configure_provider__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        struct tf_value *config =
-            decode_value(&call, req->config, tf_schema_type(&tf_provider_schema.block),
-                         "provider configuration");
-        if (config != NULL)
-            tf_provider_configure(&call, config, req->terraform_version);
-        Tfplugin6__ConfigureProvider__Response resp = TFPLUGIN6__CONFIGURE_PROVIDER__RESPONSE__INIT;
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    (void)response;
+    const Tfplugin6__ConfigureProvider__Request *req = request;
+    struct tf_value *config = decode_value(
+        call, req->config, tf_schema_type(&tf_provider_schema.block), "provider configuration");
+    if (config != NULL)
+        tf_provider_configure(call, config, req->terraform_version);
 }
 
-static int handle_upgrade_state(HANDLER_ARGS)
+static void upgrade_state(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__UpgradeResourceState__Request *req =
-        (void *)unpack(&tfplugin6__upgrade_resource_state__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        Tfplugin6__UpgradeResourceState__Response resp =
-            TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
-        const struct tf_resource *r = find_resource(&call, req->type_name);
-        const Tfplugin6__RawState *raw = req->raw_state;
-        if (r != NULL && (raw == NULL || (raw->json.len == 0 && raw->n_flatmap > 0))) {
-            tf_diag_error(&call.diags, NULL, "Unsupported state format",
-                          "The stored state of this %s is not JSON (flatmap state from Terraform "
-                          "0.11 and older is not supported).",
-                          r->type_name);
-        } else if (r != NULL) {
-            const struct tf_type *type = tf_schema_type(&r->schema->block);
-            struct tf_upgrade_op op = {.version = req->version,
-                                       .json = (const char *)raw->json.data,
-                                       .json_len = raw->json.len};
-            if (r->upgrade != NULL) {
-                r->upgrade(&call, &op);
-            } else {
-                struct tf_codec_error err;
-                memset(&err, 0, sizeof(err));
-                if (tf_codec_decode_json(&op.upgraded, call.arena, type, op.json, op.json_len, 1,
-                                         &err) != TF_CODEC_OK)
-                    tf_diag_error(&call.diags, err.path.n > 0 ? &err.path : NULL,
-                                  "Invalid stored state", "The stored state could not be read: %s",
-                                  err.message);
-            }
-            if (!tf_diags_has_errors(&call.diags))
-                resp.upgraded_state = encode_value(&call, op.upgraded, type);
-        }
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
+    const Tfplugin6__UpgradeResourceState__Request *req = request;
+    Tfplugin6__UpgradeResourceState__Response *resp = response;
+    const struct tf_resource *r = find_resource(call, req->type_name);
+    if (r == NULL)
+        return;
+    const Tfplugin6__RawState *raw = req->raw_state;
+    if (raw == NULL || (raw->json.len == 0 && raw->n_flatmap > 0)) {
+        tf_diag_error(&call->diags, NULL, "Unsupported state format",
+                      "The stored state of this %s is not JSON (flatmap state from Terraform 0.11 "
+                      "and older is not supported).",
+                      r->type_name);
+        return;
     }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    const struct tf_type *type = tf_schema_type(&r->schema->block);
+    struct tf_upgrade_op op = {
+        .version = req->version, .json = (const char *)raw->json.data, .json_len = raw->json.len};
+    if (r->upgrade != NULL) {
+        r->upgrade(call, &op);
+    } else {
+        struct tf_codec_error err;
+        memset(&err, 0, sizeof(err));
+        if (tf_codec_decode_json(&op.upgraded, call->arena, type, op.json, op.json_len, 1, &err) !=
+            TF_CODEC_OK)
+            tf_diag_error(&call->diags, err.path.n > 0 ? &err.path : NULL, "Invalid stored state",
+                          "The stored state could not be read: %s", err.message);
+    }
+    if (!tf_diags_has_errors(&call->diags))
+        resp->upgraded_state = encode_value(call, op.upgraded, type);
 }
 
-static int handle_read_resource(HANDLER_ARGS)
+static void read_resource(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ReadResource__Request *req =
-        (void *)unpack(&tfplugin6__read_resource__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        Tfplugin6__ReadResource__Response resp = TFPLUGIN6__READ_RESOURCE__RESPONSE__INIT;
-        const struct tf_resource *r = find_resource(&call, req->type_name);
-        if (r != NULL && require_configured(&call)) {
-            const struct tf_type *type = tf_schema_type(&r->schema->block);
-            struct tf_read_op op = {.private_in = private_in(req->private_)};
-            op.current = decode_value(&call, req->current_state, type, "current state");
-            if (op.current != NULL) {
-                op.new_state = (struct tf_value *)op.current;
-                op.private_out = op.private_in;
-                r->read(&call, &op);
-                resp.new_state = encode_value(&call, op.new_state, type);
-                resp.private_ = private_out(op.private_out);
-            }
-        }
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    const Tfplugin6__ReadResource__Request *req = request;
+    Tfplugin6__ReadResource__Response *resp = response;
+    const struct tf_resource *r = find_resource(call, req->type_name);
+    if (r == NULL || !require_configured(call))
+        return;
+    const struct tf_type *type = tf_schema_type(&r->schema->block);
+    struct tf_read_op op = {.private_in = private_in(req->private_)};
+    op.current = decode_value(call, req->current_state, type, "current state");
+    if (op.current == NULL)
+        return;
+    op.new_state = (struct tf_value *)op.current;
+    op.private_out = op.private_in;
+    r->read(call, &op);
+    resp->new_state = encode_value(call, op.new_state, type);
+    resp->private_ = private_out(op.private_out);
 }
 
 static Tfplugin6__AttributePath **encode_paths(struct tf_call *call, const struct tf_paths *paths)
@@ -719,157 +641,147 @@ static Tfplugin6__AttributePath **encode_paths(struct tf_call *call, const struc
     return out;
 }
 
-static int handle_plan(HANDLER_ARGS)
+static void plan_resource_change(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__PlanResourceChange__Request *req =
-        (void *)unpack(&tfplugin6__plan_resource_change__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        Tfplugin6__PlanResourceChange__Response resp =
-            TFPLUGIN6__PLAN_RESOURCE_CHANGE__RESPONSE__INIT;
-        const struct tf_resource *r = find_resource(&call, req->type_name);
-        if (r != NULL && require_configured(&call)) {
-            const struct tf_type *type = tf_schema_type(&r->schema->block);
-            struct tf_plan_op op = {.prior_private = private_in(req->prior_private)};
-            op.prior = decode_value(&call, req->prior_state, type, "prior state");
-            op.proposed = decode_value(&call, req->proposed_new_state, type, "proposed new state");
-            op.config = decode_value(&call, req->config, type, "configuration");
-            if (!tf_diags_has_errors(&call.diags)) {
-                tf_plan_generic(&call, r->schema, &op);
-                if (!tf_diags_has_errors(&call.diags) && r->plan != NULL)
-                    r->plan(&call, &op);
-                resp.planned_state = encode_value(&call, op.planned, type);
-                resp.n_requires_replace = op.requires_replace.n;
-                resp.requires_replace = encode_paths(&call, &op.requires_replace);
-                resp.planned_private = private_out(op.planned_private);
-            }
-        }
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    const Tfplugin6__PlanResourceChange__Request *req = request;
+    Tfplugin6__PlanResourceChange__Response *resp = response;
+    const struct tf_resource *r = find_resource(call, req->type_name);
+    if (r == NULL || !require_configured(call))
+        return;
+    const struct tf_type *type = tf_schema_type(&r->schema->block);
+    struct tf_plan_op op = {.prior_private = private_in(req->prior_private)};
+    op.prior = decode_value(call, req->prior_state, type, "prior state");
+    op.proposed = decode_value(call, req->proposed_new_state, type, "proposed new state");
+    op.config = decode_value(call, req->config, type, "configuration");
+    if (tf_diags_has_errors(&call->diags))
+        return;
+    tf_plan_generic(call, r->schema, &op);
+    if (!tf_diags_has_errors(&call->diags) && r->plan != NULL)
+        r->plan(call, &op);
+    resp->planned_state = encode_value(call, op.planned, type);
+    resp->requires_replace = encode_paths(call, &op.requires_replace);
+    resp->n_requires_replace = resp->requires_replace != NULL ? op.requires_replace.n : 0;
+    resp->planned_private = private_out(op.planned_private);
 }
 
-static int handle_apply(HANDLER_ARGS)
+static void apply_resource_change(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ApplyResourceChange__Request *req =
-        (void *)unpack(&tfplugin6__apply_resource_change__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        Tfplugin6__ApplyResourceChange__Response resp =
-            TFPLUGIN6__APPLY_RESOURCE_CHANGE__RESPONSE__INIT;
-        const struct tf_resource *r = find_resource(&call, req->type_name);
-        if (r != NULL && require_configured(&call)) {
-            const struct tf_type *type = tf_schema_type(&r->schema->block);
-            struct tf_apply_op op = {.planned_private = private_in(req->planned_private)};
-            op.prior = decode_value(&call, req->prior_state, type, "prior state");
-            op.planned = decode_value(&call, req->planned_state, type, "planned state");
-            op.config = decode_value(&call, req->config, type, "configuration");
-            if (!tf_diags_has_errors(&call.diags)) {
-                /* Until the resource says otherwise, nothing changed. */
-                op.new_state = (struct tf_value *)op.prior;
-                op.private_out = op.planned_private;
-                r->apply(&call, &op);
-                resp.new_state = encode_value(&call, op.new_state, type);
-                resp.private_ = private_out(op.private_out);
-            }
-        }
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    const Tfplugin6__ApplyResourceChange__Request *req = request;
+    Tfplugin6__ApplyResourceChange__Response *resp = response;
+    const struct tf_resource *r = find_resource(call, req->type_name);
+    if (r == NULL || !require_configured(call))
+        return;
+    const struct tf_type *type = tf_schema_type(&r->schema->block);
+    struct tf_apply_op op = {.planned_private = private_in(req->planned_private)};
+    op.prior = decode_value(call, req->prior_state, type, "prior state");
+    op.planned = decode_value(call, req->planned_state, type, "planned state");
+    op.config = decode_value(call, req->config, type, "configuration");
+    if (tf_diags_has_errors(&call->diags))
+        return;
+    /* Until the resource says otherwise, nothing changed. */
+    op.new_state = (struct tf_value *)op.prior;
+    op.private_out = op.planned_private;
+    r->apply(call, &op);
+    resp->new_state = encode_value(call, op.new_state, type);
+    resp->private_ = private_out(op.private_out);
 }
 
-static int handle_import(HANDLER_ARGS)
+static void import_resource_state(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ImportResourceState__Request *req =
-        (void *)unpack(&tfplugin6__import_resource_state__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        Tfplugin6__ImportResourceState__Response resp =
-            TFPLUGIN6__IMPORT_RESOURCE_STATE__RESPONSE__INIT;
-        const struct tf_resource *r = find_resource(&call, req->type_name);
-        if (r != NULL && r->import == NULL) {
-            tf_diag_error(&call.diags, NULL, "Import not supported",
-                          "Resource type %s cannot be imported.", r->type_name);
-        } else if (r != NULL && require_configured(&call)) {
-            struct tf_import_op op = {.id = req->id != NULL ? req->id : ""};
-            r->import(&call, &op);
-            Tfplugin6__ImportResourceState__ImportedResource *imp = arena_new(&call, sizeof(*imp));
-            Tfplugin6__ImportResourceState__ImportedResource **list =
-                arena_new(&call, sizeof(*list));
-            if (!tf_diags_has_errors(&call.diags) && imp != NULL && list != NULL) {
-                tfplugin6__import_resource_state__imported_resource__init(imp);
-                imp->type_name = (char *)r->type_name;
-                imp->state = encode_value(&call, op.state, tf_schema_type(&r->schema->block));
-                imp->private_ = private_out(op.private_out);
-                list[0] = imp;
-                resp.n_imported_resources = 1;
-                resp.imported_resources = list;
-            }
-        }
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
+    const Tfplugin6__ImportResourceState__Request *req = request;
+    Tfplugin6__ImportResourceState__Response *resp = response;
+    const struct tf_resource *r = find_resource(call, req->type_name);
+    if (r == NULL)
+        return;
+    if (r->import == NULL) {
+        tf_diag_error(&call->diags, NULL, "Import not supported",
+                      "Resource type %s cannot be imported.", r->type_name);
+        return;
     }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    if (!require_configured(call))
+        return;
+    struct tf_import_op op = {.id = req->id != NULL ? req->id : ""};
+    r->import(call, &op);
+    if (tf_diags_has_errors(&call->diags))
+        return;
+    Tfplugin6__ImportResourceState__ImportedResource *imp = arena_new(call, sizeof(*imp));
+    Tfplugin6__ImportResourceState__ImportedResource **list = arena_new(call, sizeof(*list));
+    if (imp == NULL || list == NULL)
+        return;
+    tfplugin6__import_resource_state__imported_resource__init(imp);
+    imp->type_name = (char *)r->type_name;
+    imp->state = encode_value(call, op.state, tf_schema_type(&r->schema->block));
+    imp->private_ = private_out(op.private_out);
+    list[0] = imp;
+    resp->n_imported_resources = 1;
+    resp->imported_resources = list;
 }
 
-static int handle_read_data(HANDLER_ARGS)
+static void read_data_source(struct tf_call *call, const void *request, void *response)
 {
-    Tfplugin6__ReadDataSource__Request *req =
-        (void *)unpack(&tfplugin6__read_data_source__request__descriptor, req_bytes, req_len,
-                       status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
-    struct tf_call call;
-    int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        Tfplugin6__ReadDataSource__Response resp = TFPLUGIN6__READ_DATA_SOURCE__RESPONSE__INIT;
-        const struct tf_data_source *ds = find_data_source(&call, req->type_name);
-        if (ds != NULL && require_configured(&call)) {
-            const struct tf_type *type = tf_schema_type(&ds->schema->block);
-            struct tf_read_data_op op = {0};
-            op.config = decode_value(&call, req->config, type, "configuration");
-            if (op.config != NULL) {
-                ds->read(&call, &op);
-                if (!tf_diags_has_errors(&call.diags))
-                    resp.state = encode_value(&call, op.state, type);
-            }
-        }
-        rc = call_finish(&call, &resp.base, &resp.n_diagnostics, &resp.diagnostics, out, out_len,
-                         status_msg, status_msg_size);
-    }
-    protobuf_c_message_free_unpacked(&req->base, NULL);
-    return rc;
+    const Tfplugin6__ReadDataSource__Request *req = request;
+    Tfplugin6__ReadDataSource__Response *resp = response;
+    const struct tf_data_source *ds = find_data_source(call, req->type_name);
+    if (ds == NULL || !require_configured(call))
+        return;
+    const struct tf_type *type = tf_schema_type(&ds->schema->block);
+    struct tf_read_data_op op = {0};
+    op.config = decode_value(call, req->config, type, "configuration");
+    if (op.config == NULL)
+        return;
+    ds->read(call, &op);
+    if (!tf_diags_has_errors(&call->diags))
+        resp->state = encode_value(call, op.state, type);
 }
 
-static int handle_stop(HANDLER_ARGS)
+static void stop_provider(struct tf_call *call, const void *request, void *response)
 {
-    (void)req_bytes;
-    (void)req_len;
+    (void)call;
+    (void)request;
+    (void)response;
     tf_log(TF_LOG_INFO, "StopProvider: cancelling in-flight EC2 calls and waits");
     tf_provider_stop();
-    Tfplugin6__StopProvider__Response resp = TFPLUGIN6__STOP_PROVIDER__RESPONSE__INIT;
-    return pack(&resp.base, out, out_len, status_msg, status_msg_size);
 }
 
-/* ---- Tables ------------------------------------------------------------------------------------
- */
+#define METHOD(name, req_type, resp_type)                                                          \
+    static const struct method_impl name##_impl = {&req_type##__descriptor,                        \
+                                                   &resp_type##__descriptor, name};                \
+    static int handle_##name(HANDLER_ARGS)                                                         \
+    {                                                                                              \
+        return serve(&name##_impl, HANDLER_PASS);                                                  \
+    }
+
+METHOD(get_metadata, tfplugin6__get_metadata__request, tfplugin6__get_metadata__response)
+METHOD(validate_provider_config, tfplugin6__validate_provider_config__request,
+       tfplugin6__validate_provider_config__response)
+METHOD(validate_resource_config, tfplugin6__validate_resource_config__request,
+       tfplugin6__validate_resource_config__response)
+METHOD(validate_data_config, tfplugin6__validate_data_resource_config__request,
+       tfplugin6__validate_data_resource_config__response)
+METHOD(configure, tfplugin6__configure_provider__request, tfplugin6__configure_provider__response)
+METHOD(upgrade_state, tfplugin6__upgrade_resource_state__request,
+       tfplugin6__upgrade_resource_state__response)
+METHOD(read_resource, tfplugin6__read_resource__request, tfplugin6__read_resource__response)
+METHOD(plan_resource_change, tfplugin6__plan_resource_change__request,
+       tfplugin6__plan_resource_change__response)
+METHOD(apply_resource_change, tfplugin6__apply_resource_change__request,
+       tfplugin6__apply_resource_change__response)
+METHOD(import_resource_state, tfplugin6__import_resource_state__request,
+       tfplugin6__import_resource_state__response)
+METHOD(read_data_source, tfplugin6__read_data_source__request,
+       tfplugin6__read_data_source__response)
+METHOD(stop_provider, tfplugin6__stop_provider__request, tfplugin6__stop_provider__response)
+
+/* The one method whose v5 response differs (prepared_config before the diagnostics). */
+static const struct method_impl prepare_provider_config_impl = {
+    &tfplugin6__validate_provider_config__request__descriptor,
+    &tfplugin5__prepare_provider_config__response__descriptor, validate_provider_config};
+static int handle_prepare_provider_config(HANDLER_ARGS)
+{
+    return serve(&prepare_provider_config_impl, HANDLER_PASS);
+}
+
+/* ---- Tables ---------------------------------------------------------------------------------- */
 
 static const struct tf_method v6_methods[] = {
     {"/tfplugin6.Provider/GetMetadata", handle_get_metadata},
@@ -880,11 +792,11 @@ static const struct tf_method v6_methods[] = {
     {"/tfplugin6.Provider/ConfigureProvider", handle_configure},
     {"/tfplugin6.Provider/UpgradeResourceState", handle_upgrade_state},
     {"/tfplugin6.Provider/ReadResource", handle_read_resource},
-    {"/tfplugin6.Provider/PlanResourceChange", handle_plan},
-    {"/tfplugin6.Provider/ApplyResourceChange", handle_apply},
-    {"/tfplugin6.Provider/ImportResourceState", handle_import},
-    {"/tfplugin6.Provider/ReadDataSource", handle_read_data},
-    {"/tfplugin6.Provider/StopProvider", handle_stop},
+    {"/tfplugin6.Provider/PlanResourceChange", handle_plan_resource_change},
+    {"/tfplugin6.Provider/ApplyResourceChange", handle_apply_resource_change},
+    {"/tfplugin6.Provider/ImportResourceState", handle_import_resource_state},
+    {"/tfplugin6.Provider/ReadDataSource", handle_read_data_source},
+    {"/tfplugin6.Provider/StopProvider", handle_stop_provider},
 };
 
 static const struct tf_method v5_methods[] = {
@@ -896,11 +808,11 @@ static const struct tf_method v5_methods[] = {
     {"/tfplugin5.Provider/Configure", handle_configure},
     {"/tfplugin5.Provider/UpgradeResourceState", handle_upgrade_state},
     {"/tfplugin5.Provider/ReadResource", handle_read_resource},
-    {"/tfplugin5.Provider/PlanResourceChange", handle_plan},
-    {"/tfplugin5.Provider/ApplyResourceChange", handle_apply},
-    {"/tfplugin5.Provider/ImportResourceState", handle_import},
-    {"/tfplugin5.Provider/ReadDataSource", handle_read_data},
-    {"/tfplugin5.Provider/Stop", handle_stop},
+    {"/tfplugin5.Provider/PlanResourceChange", handle_plan_resource_change},
+    {"/tfplugin5.Provider/ApplyResourceChange", handle_apply_resource_change},
+    {"/tfplugin5.Provider/ImportResourceState", handle_import_resource_state},
+    {"/tfplugin5.Provider/ReadDataSource", handle_read_data_source},
+    {"/tfplugin5.Provider/Stop", handle_stop_provider},
 };
 
 const struct tf_method *tf_protocol_methods(int version, size_t *n)

@@ -76,8 +76,7 @@ const struct tf_schema tf_provider_schema = {
         },
 };
 
-/* ---- Validation --------------------------------------------------------------------------------
- */
+/* ---- Validation ------------------------------------------------------------------------------ */
 
 static bool matches(const char *pattern, const char *s)
 {
@@ -157,8 +156,7 @@ void tf_provider_validate(struct tf_call *call, const struct tf_value *config)
     }
 }
 
-/* ---- Configuration -----------------------------------------------------------------------------
- */
+/* ---- Configuration --------------------------------------------------------------------------- */
 
 static _Atomic(struct tf_provider *) configured;
 
@@ -208,8 +206,7 @@ void tf_provider_free(void)
     free(p);
 }
 
-/* ---- Registry ----------------------------------------------------------------------------------
- */
+/* ---- Registry -------------------------------------------------------------------------------- */
 
 extern const struct tf_resource tf_resource_ami;
 extern const struct tf_data_source tf_data_source_ami;
@@ -235,8 +232,7 @@ const struct tf_data_source *tf_provider_data_source(const char *type_name)
     return NULL;
 }
 
-/* ---- Stop --------------------------------------------------------------------------------------
- */
+/* ---- Stop ------------------------------------------------------------------------------------ */
 
 static atomic_int stop_flag;
 

@@ -22,8 +22,7 @@
  * RegisterImage response (see adopt_duplicate). */
 #define ADOPT_WINDOW_SECONDS (15 * 60)
 
-/* ---- Validation -------------------------------------------------------------------------------
- */
+/* ---- Validation ---- */
 
 static void check_enum(struct tf_call *call, const struct tf_value *obj, const char *attr,
                        const char *const *allowed, const struct tf_path *path)
@@ -168,8 +167,7 @@ static void ami_validate(struct tf_call *call, const struct tf_value *config)
         check_ephemeral(call, set->u.coll.items[i]);
 }
 
-/* ---- Plan -------------------------------------------------------------------------------------
- */
+/* ---- Plan ---- */
 
 /* When the configuration leaves attr null, plan value instead. */
 static void plan_default(struct tf_call *call, struct tf_plan_op *op, const char *attr,
@@ -200,8 +198,7 @@ static void ami_plan(struct tf_call *call, struct tf_plan_op *op)
         tf_ami_plan_dry_run(call, op);
 }
 
-/* ---- RegisterImage input ------------------------------------------------------------------------
- */
+/* ---- RegisterImage input ---- */
 
 /* The known string of attr, NULL when null; *unknown set when it is unknown. */
 static const char *known_str(const struct tf_value *obj, const char *attr, bool *unknown)
@@ -265,7 +262,7 @@ int tf_ami_register_input(struct ec2_register_image_input *in, struct tf_call *c
 
     if (n_ebs + n_eph > 0) {
         maps = tf_arena_alloc(call->arena, (n_ebs + n_eph) * sizeof(*maps));
-        ebs_in = tf_arena_alloc(call->arena, (n_ebs + 1) * sizeof(*ebs_in));
+        ebs_in = tf_arena_alloc(call->arena, (n_ebs > 0 ? n_ebs : 1) * sizeof(*ebs_in));
         if (maps == NULL || ebs_in == NULL)
             goto oom;
     }
@@ -310,8 +307,7 @@ oom:
     return -1;
 }
 
-/* ---- Reading back -------------------------------------------------------------------------------
- */
+/* ---- Reading back ---- */
 
 /* The state after EC2 described img: base (the plan, or the prior state) refreshed from img,
  * keeping what EC2 does not know or says differently for the same meaning. */
@@ -375,8 +371,7 @@ static struct tf_value *read_back(struct tf_call *call, const struct tf_value *b
     return s;
 }
 
-/* ---- Create ------------------------------------------------------------------------------------
- */
+/* ---- Create ---- */
 
 /* Whether img is what `in` asked for: same name, architecture, root device and (device, snapshot)
  * pairs, created within ADOPT_WINDOW_SECONDS, and not failed. */
@@ -629,8 +624,7 @@ static void ami_create(struct tf_call *call, struct tf_apply_op *op)
                       image_id);
 }
 
-/* ---- Update ------------------------------------------------------------------------------------
- */
+/* ---- Update ---- */
 
 static bool str_differs(const struct tf_value *a, const struct tf_value *b, const char *attr)
 {
@@ -764,8 +758,7 @@ static void ami_apply(struct tf_call *call, struct tf_apply_op *op)
         ami_update(call, op);
 }
 
-/* ---- Read and import ----------------------------------------------------------------------------
- */
+/* ---- Read and import ---- */
 
 static void ami_read(struct tf_call *call, struct tf_read_op *op)
 {

@@ -14,8 +14,7 @@
 static const struct tf_type map_of_strings = {.kind = TF_MAP, .elem = &tf_type_string};
 static const struct tf_type list_of_strings = {.kind = TF_LIST, .elem = &tf_type_string};
 
-/* ---- Resource ----------------------------------------------------------------------------------
- */
+/* ---- Resource -------------------------------------------------------------------------------- */
 
 static const struct tf_schema_attr ebs_attrs[] = {
     {"device_name", &tf_type_string, R, "Device name, e.g. /dev/xvda."},
@@ -119,8 +118,7 @@ const struct tf_schema tf_ami_schema = {
         },
 };
 
-/* ---- Data source -------------------------------------------------------------------------------
- */
+/* ---- Data source ----------------------------------------------------------------------------- */
 
 static const struct tf_schema_attr filter_attrs[] = {
     {"name", &tf_type_string, R, "EC2 filter name, e.g. name, architecture, tag:Team."},

@@ -13,8 +13,7 @@
 #include "codec.h"
 #include "codec_internal.h"
 
-/* ---- Writing -----------------------------------------------------------------------------------
- */
+/* ---- Writing --------------------------------------------------------------------------------- */
 
 static struct json_object *type_to_object(const struct tf_type *t);
 
@@ -98,8 +97,7 @@ char *tf_type_to_json(const struct tf_type *type)
     return text;
 }
 
-/* ---- Reading -----------------------------------------------------------------------------------
- */
+/* ---- Reading --------------------------------------------------------------------------------- */
 
 int tf_codec__parse_json(struct json_object **out, const char *text, size_t len,
                          struct tf_codec_error *err)

@@ -131,8 +131,7 @@ char *tf_arena_sprintf(struct tf_arena *a, const char *fmt, ...)
     return p;
 }
 
-/* ---- Constructors -----------------------------------------------------------------------------
- */
+/* ---- Constructors ---------------------------------------------------------------------------- */
 
 static struct tf_value *new_value(struct tf_arena *a, const struct tf_type *type,
                                   enum tf_value_state state)
@@ -354,8 +353,7 @@ struct tf_value *tf_value_copy(struct tf_arena *a, const struct tf_value *v)
     return NULL;
 }
 
-/* ---- Access -----------------------------------------------------------------------------------
- */
+/* ---- Access ---------------------------------------------------------------------------------- */
 
 bool tf_value_contains_unknown(const struct tf_value *v)
 {
@@ -446,8 +444,7 @@ int64_t tf_value_get_int(const struct tf_value *object, const char *name, int64_
     return tf_value_as_int(tf_value_get(object, name), &i) == 0 ? i : fallback;
 }
 
-/* ---- Numbers ----------------------------------------------------------------------------------
- */
+/* ---- Numbers --------------------------------------------------------------------------------- */
 
 /* A number reduced to (-1)^neg * 0.DIGITS * 10^exp, DIGITS without leading or trailing zeros;
  * zero has no digits. Digits are read in place from text, skipping the decimal point. */
@@ -635,8 +632,7 @@ int tf_value_as_int(const struct tf_value *v, int64_t *out)
     return -1;
 }
 
-/* ---- Equality ---------------------------------------------------------------------------------
- */
+/* ---- Equality -------------------------------------------------------------------------------- */
 
 static bool is_empty_block_collection(const struct tf_value *v)
 {

@@ -23,7 +23,8 @@ struct fake_server {
     pthread_t thread;
     pthread_mutex_t lock;
     volatile int stop;
-    int active; /* connection threads still running, guarded by lock */
+    int active;      /* connection threads still running, guarded by lock */
+    int connections; /* accepted so far, guarded by lock */
     int count;
     struct fake_request requests[FAKE_MAX_REQUESTS];
 };
@@ -192,6 +193,7 @@ static void *run(void *arg)
         c->fd = fd;
         pthread_mutex_lock(&s->lock);
         s->active++;
+        s->connections++;
         pthread_mutex_unlock(&s->lock);
         if (pthread_create(&t, NULL, conn_main, c) != 0) {
             close(fd);
@@ -249,6 +251,16 @@ int fake_server_count(struct fake_server *s)
 
     pthread_mutex_lock(&s->lock);
     n = s->count;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+int fake_server_connections(struct fake_server *s)
+{
+    int n;
+
+    pthread_mutex_lock(&s->lock);
+    n = s->connections;
     pthread_mutex_unlock(&s->lock);
     return n;
 }

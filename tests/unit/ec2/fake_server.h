@@ -43,6 +43,8 @@ int fake_server_count(struct fake_server *s);
 const struct fake_request *fake_server_request(struct fake_server *s, int index);
 /* Value of a header of a recorded request into buf ("" when absent). */
 void fake_request_header(const struct fake_request *req, const char *name, char *buf, size_t size);
+/* Connections accepted so far. */
+int fake_server_connections(struct fake_server *s);
 void fake_server_stop(struct fake_server *s);
 
 #endif

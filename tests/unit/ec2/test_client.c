@@ -175,6 +175,23 @@ static void test_client__signs_and_sends_over_plain_http(void **state)
     fake_server_stop(srv);
 }
 
+static void test_client__reuses_connections_across_calls(void **state)
+{
+    struct script sc = {{{200, NULL, OK_DESCRIBE, 0, false}}, 1};
+    struct fake_server *srv = fake_server_start(scripted, &sc);
+    struct fake_time t = {.random = 0.5};
+    struct ec2_client *c = new_client(srv, &t, 3);
+    struct ec2_error err;
+
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(describe_one(c, NULL, &err), 0);
+    assert_int_equal(fake_server_count(srv), 4);
+    assert_int_equal(fake_server_connections(srv), 1);
+    ec2_client_free(c);
+    fake_server_stop(srv);
+}
+
 static void test_client__retries_throttling_with_jittered_backoff(void **state)
 {
     struct script sc = {
@@ -222,6 +239,29 @@ static void test_client__gives_up_after_max_attempts(void **state)
     assert_int_equal(t.sleeps[0], 100);
     assert_int_equal(t.sleeps[1], 200);
     assert_int_equal(t.sleeps[2], 400);
+    ec2_client_free(c);
+    fake_server_stop(srv);
+}
+
+static void test_client__non_ec2_error_page_is_http_error(void **state)
+{
+    struct script sc = {{{503, "x-amzn-RequestId: hdr-id\r\n", "<html>busy</html>", 0, false},
+                         {404, NULL, "not found", 0, false}},
+                        2};
+    struct fake_server *srv = fake_server_start(scripted, &sc);
+    struct fake_time t = {.random = 0.5};
+    struct ec2_client *c = new_client(srv, &t, 1);
+    struct ec2_error err;
+
+    (void)state;
+    ec2_error_init(&err);
+    assert_int_equal(describe_one(c, NULL, &err), EC2_ERR_HTTP);
+    assert_int_equal(err.error_class, EC2_CLASS_TRANSIENT);
+    assert_string_equal(err.request_id, "hdr-id");
+    assert_non_null(strstr(err.message, "HTTP 503"));
+    ec2_error_init(&err);
+    assert_int_equal(describe_one(c, NULL, &err), EC2_ERR_HTTP);
+    assert_int_equal(err.error_class, EC2_CLASS_CLIENT);
     ec2_client_free(c);
     fake_server_stop(srv);
 }
@@ -537,7 +577,7 @@ static void test_client__cancellation_aborts_within_100ms(void **state)
     elapsed = ec2_clock_monotonic_ms(NULL) - start;
     pthread_join(th, NULL);
     assert_int_equal(err.error_class, EC2_CLASS_CANCELLED);
-    assert_true(elapsed < 100 + 150);
+    assert_true(elapsed < 100 + 250); /* 100 ms after the flag, plus scheduling slack */
     ec2_client_free(c);
     fake_server_stop(srv);
 }
@@ -670,7 +710,7 @@ static void test_client__waiter_cancelled_in_sleep(void **state)
                      EC2_ERR_CANCELLED);
     elapsed = ec2_clock_monotonic_ms(NULL) - start;
     pthread_join(th, NULL);
-    assert_true(elapsed < 100 + 150);
+    assert_true(elapsed < 100 + 250); /* 100 ms after the flag, plus scheduling slack */
     assert_int_equal(res.describes, 0);
     ec2_client_free(c);
     fake_server_stop(srv);
@@ -767,8 +807,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client__signs_and_sends_over_plain_http),
+        cmocka_unit_test(test_client__reuses_connections_across_calls),
         cmocka_unit_test(test_client__retries_throttling_with_jittered_backoff),
         cmocka_unit_test(test_client__gives_up_after_max_attempts),
+        cmocka_unit_test(test_client__non_ec2_error_page_is_http_error),
         cmocka_unit_test(test_client__dry_run_and_unauthorized_are_not_retried),
         cmocka_unit_test(test_client__honours_retry_after),
         cmocka_unit_test(test_client__retries_cut_body_and_non_xml_5xx),

@@ -25,8 +25,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- Names --------------------------------------------------------------------------------------
- */
+/* ---- Names ---- */
 
 static void test_ami_util__accepts_names_ec2_allows(void **state)
 {
@@ -71,8 +70,7 @@ static void test_ami_util__enumerations(void **state)
     assert_string_equal(tf_ami_list_text(buf, sizeof(buf), tf_ami_imds_supports), "\"v2.0\"");
 }
 
-/* ---- ARNs ---------------------------------------------------------------------------------------
- */
+/* ---- ARNs ---- */
 
 static void test_ami_util__arn_follows_the_partition(void **state)
 {
@@ -97,8 +95,7 @@ static void test_ami_util__arn_follows_the_partition(void **state)
     assert_int_equal(tf_ami_arn(buf, 10, "us-east-1", "ami-1"), -1);
 }
 
-/* ---- Times --------------------------------------------------------------------------------------
- */
+/* ---- Times ---- */
 
 static void test_ami_util__parses_rfc3339(void **state)
 {
@@ -163,8 +160,7 @@ static void test_ami_util__keeps_configured_text_for_the_same_instant(void **sta
     assert_ptr_equal(tf_ami_same_instant("garbage", remote), remote);
 }
 
-/* ---- Tags ---------------------------------------------------------------------------------------
- */
+/* ---- Tags ---- */
 
 static const struct tf_type map_of_strings = {.kind = TF_MAP, .elem = &tf_type_string};
 
@@ -217,8 +213,7 @@ static void test_ami_util__tag_diff_from_and_to_nothing(void **state)
     assert_int_equal(d.n_remove + d.n_set, 0);
 }
 
-/* ---- Snapshot texts -----------------------------------------------------------------------------
- */
+/* ---- Snapshot texts ---- */
 
 static void text_for(struct tf_arena *a, const struct tf_ami_snapshot_outcome *o,
                      const char **summary, const char **detail)
