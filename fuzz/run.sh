@@ -66,16 +66,18 @@ run_one() {
     echo "$t - - missing" >"$out/results/$t"
     return
   fi
-  # Regressions: each file runs once; any crash fails the target.
-  local -a regs=()
+  # Regressions: each file runs once, on its own, so that every failing one is named.
+  local failed=0 f
+  : >"$out/logs/$t.replay.log"
   if [ -d "$src/regressions/$t" ]; then
-    while IFS= read -r -d '' f; do regs+=("$f"); done \
-      < <(find "$src/regressions/$t" -type f ! -name '*.md' -print0 | sort -z)
+    while IFS= read -r -d '' f; do
+      if ! env -u FUZZ_LAX_MESSAGES "$bin" -runs=1 "$f" >>"$out/logs/$t.replay.log" 2>&1; then
+        failed=$((failed + 1))
+        echo "REGRESSION FAILED: $f" >>"$out/logs/$t.replay.log"
+      fi
+    done < <(find "$src/regressions/$t" -type f ! -name '*.md' -print0 | sort -z)
   fi
-  if [ ${#regs[@]} -gt 0 ] &&
-    ! env -u FUZZ_LAX_MESSAGES "$bin" -runs=1 "${regs[@]}" >"$out/logs/$t.replay.log" 2>&1; then
-    verdict=regression-failed
-  fi
+  [ "$failed" -gt 0 ] && verdict="regressions-failed:$failed"
   if [ "$seconds" -gt 0 ]; then
     rm -f "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*
     args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=1536 -print_final_stats=1
@@ -83,11 +85,9 @@ run_one() {
     dict=$(dict_for "$t")
     [ -n "$dict" ] && [ -f "$dict" ] && args+=(-dict="$dict")
     [ "$keep_going" -eq 1 ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-    if [ "$lax" -eq 1 ]; then
-      FUZZ_LAX_MESSAGES=1 "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
-    else
-      env -u FUZZ_LAX_MESSAGES "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
-    fi
+    local -a envset=(env -u FUZZ_LAX_MESSAGES)
+    [ "$lax" -eq 1 ] && envset=(env FUZZ_LAX_MESSAGES=1)
+    "${envset[@]}" "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
     # Final stats when libFuzzer prints them, else the last progress line "#<runs> ...".
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
@@ -121,7 +121,7 @@ for t in "${targets[@]}"; do
   printf '%-26s %12s %8s  %s\n' "$name" "$execs" "$crashes" "$verdict"
   if [ "$verdict" != ok ]; then
     status=1
-    echo "  log: $out/logs/$t.log; crash inputs: $out/artifacts/$t/" >&2
+    echo "  logs: $out/logs/$t.log, $out/logs/$t.replay.log; crash inputs: $out/artifacts/$t/" >&2
   fi
 done
 exit $status

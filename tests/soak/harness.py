@@ -156,9 +156,9 @@ def log_messages(provider):
 
 
 # The EC2 client's log line for each retry (ec2/client.c, ec2_client_send), and for a retryable
-# failure it decided not to retry.
-RETRY_RE = re.compile(r"^(\w+) attempt (\d+) failed: (.*) \(HTTP (-?\d+), (\w+)\); retrying in (\d+) ms$")
-GIVE_UP_RE = re.compile(r"^(\w+) attempt (\d+): (.*); not retrying, (.*)$")
+# failure it decided not to retry; the provider prefixes the client's lines with "ec2: ".
+RETRY_RE = re.compile(r"^(?:ec2: )?(\w+) attempt (\d+) failed: (.*) \(HTTP (-?\d+), (\w+)\); retrying in (\d+) ms$")
+GIVE_UP_RE = re.compile(r"^(?:ec2: )?(\w+) attempt (\d+): (.*); not retrying, (.*)$")
 
 
 # --- the Terraform-core side of a lifecycle ----------------------------------------------------------

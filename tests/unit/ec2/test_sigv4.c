@@ -20,7 +20,7 @@
 #include "ec2.h"
 #include "sigv4.h"
 
-#define MAX_CASES 64
+#define MAX_CASES   64
 #define MAX_HEADERS 16
 
 static char vectors_dir[1024];
