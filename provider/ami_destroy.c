@@ -142,6 +142,56 @@ static void report_snapshot(struct tf_call *call, const char *image_id, const ch
     tf_diag_warning(&call->diags, &path, summary, "%s", detail);
 }
 
+/* True when a snapshot with this id still exists (or when EC2 cannot say: then it may). */
+static bool snapshot_exists(struct tf_call *call, const char *snapshot_id,
+                            const struct ec2_call_opts *opts)
+{
+    struct ec2_describe_snapshots_input in = {0};
+    struct ec2_describe_snapshots_output out = {0};
+    const char *ids[1] = {snapshot_id};
+    struct ec2_error err;
+
+    ec2_error_init(&err);
+    in.snapshot_ids = ids;
+    in.n_snapshot_ids = 1;
+    int rc = ec2_describe_snapshots(&out, call->provider->ec2, &in, opts, &err);
+    bool exists = rc < 0 ? err.error_class != EC2_CLASS_NOT_FOUND : out.n_snapshots > 0;
+    ec2_describe_snapshots_output_dispose(&out);
+    return exists;
+}
+
+/* DeregisterImage ran but its answer was lost (a dropped connection or a cut body, which the EC2
+ * library retries): the retry finds the image already deregistered. EC2's per-snapshot results
+ * went with the lost answer, so the user is told which of the image's snapshots still exist. */
+static void report_lost_answer(struct tf_call *call, const char *image_id,
+                               const struct tf_value *prior, const struct ec2_call_opts *opts)
+{
+    bool delete_snapshots = tf_value_get_bool(prior, "delete_snapshots", false);
+    struct tf_path path = tf_path_attr("delete_snapshots");
+    const struct tf_value *ebs = tf_value_get(prior, "ebs_block_device");
+
+    tf_diag_warning(&call->diags, NULL, "Image was already deregistered",
+                    "EC2 reports image %s as deregistered (InvalidAMIID.Unavailable): an earlier "
+                    "attempt of this destroy most likely succeeded but its answer was lost, so "
+                    "EC2's per-snapshot results are not known.%s",
+                    image_id,
+                    delete_snapshots ? " The image's snapshots were checked one by one instead."
+                                     : "");
+    if (!delete_snapshots || !tf_value_is_known(ebs))
+        return;
+    for (size_t i = 0; i < ebs->u.coll.n; i++) {
+        const char *snap = tf_value_get_str(ebs->u.coll.items[i], "snapshot_id", NULL);
+        if (snap == NULL || !snapshot_exists(call, snap, opts))
+            continue;
+        char *sum = tf_arena_sprintf(call->arena, "Snapshot %s still exists", snap);
+        tf_diag_warning(&call->diags, &path, sum != NULL ? sum : "Snapshot still exists",
+                        "Snapshot %s of image %s was not deleted: another image may still use it, "
+                        "or EC2 could not delete it. Delete it with DeleteSnapshot once nothing "
+                        "needs it.",
+                        snap, image_id);
+    }
+}
+
 void tf_ami_destroy(struct tf_call *call, struct tf_apply_op *op)
 {
     const char *image_id = tf_value_get_str(op->prior, "id", NULL);
@@ -170,6 +220,9 @@ void tf_ami_destroy(struct tf_call *call, struct tf_apply_op *op)
                             "Image %s no longer exists in EC2 (InvalidAMIID.NotFound); nothing was "
                             "deregistered and its snapshots were not touched.",
                             image_id);
+            op->new_state = NULL;
+        } else if (strcmp(err.ec2_code, "InvalidAMIID.Unavailable") == 0) {
+            report_lost_answer(call, image_id, op->prior, &opts);
             op->new_state = NULL;
         } else if (is_protected_error(&err, protection)) {
             report_protected(call, image_id, protection, &err);

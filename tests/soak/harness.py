@@ -21,7 +21,7 @@ SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 if SOURCE_DIR not in sys.path:
     sys.path.insert(0, SOURCE_DIR)
 
-from tests.driver import Provider, rules  # noqa: E402
+from tests.driver import Provider, ProviderError, rules  # noqa: E402
 from tests.driver.config import decode_block  # noqa: E402
 from tests.driver.engine import default_binary  # noqa: E402
 from tests.driver.plugin import has_errors  # noqa: E402
