@@ -23,15 +23,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     d = soak.SoakOptions()
     ap.add_argument("--count", type=int, default=d.count, help="resources (default %(default)s)")
-    ap.add_argument("--concurrency", type=int, default=d.concurrency, help="calls in flight (default %(default)s)")
-    ap.add_argument("--fault-rate", type=float, default=d.fault_rate, help="share of EC2 calls faulted (default %(default)s)")
+    ap.add_argument("--concurrency", type=int, default=d.concurrency,
+                    help="calls in flight (default %(default)s)")
+    ap.add_argument("--fault-rate", type=float, default=d.fault_rate,
+                    help="share of EC2 calls faulted (default %(default)s)")
     ap.add_argument("--seed", type=int, default=d.seed, help="fault and naming seed (default %(default)s)")
     ap.add_argument("--kinds", default=",".join(d.kinds), help="fault kinds, comma-separated (default %(default)s)")
-    ap.add_argument("--fault-delay", type=float, default=d.fault_delay, help="seconds of a delay fault (default %(default)s)")
-    ap.add_argument("--pending-delay", type=float, default=d.pending_delay, help="emulator pending time (default %(default)s)")
+    ap.add_argument("--fault-delay", type=float, default=d.fault_delay,
+                    help="seconds of a delay fault (default %(default)s)")
+    ap.add_argument("--pending-delay", type=float, default=d.pending_delay,
+                    help="emulator pending time (default %(default)s)")
     ap.add_argument("--share-every", type=int, default=d.share_every,
                     help="every Nth resource shares a snapshot with a keeper image (0: none; default %(default)s)")
-    ap.add_argument("--max-retries", type=int, default=d.max_retries, help="provider max_retries (default %(default)s)")
+    ap.add_argument("--max-retries", type=int, default=d.max_retries,
+                    help="provider max_retries (default %(default)s)")
     ap.add_argument("--log-level", default=d.log_level, help="TF_LOG_PROVIDER (default %(default)s)")
     ap.add_argument("--binary", help="provider binary")
     a = ap.parse_args()

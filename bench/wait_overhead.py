@@ -32,7 +32,8 @@ def main():
     binary = a.binary or provider_binary()
     long_result = {}
     if a.long > 0:
-        t = threading.Thread(target=lambda: long_result.setdefault("w", waits.long_wait(a.long, binary)), daemon=True)
+        t = threading.Thread(target=lambda: long_result.setdefault("w", waits.long_wait(a.long, binary)),
+                             daemon=True)
         t.start()
     print("waiter default schedule: first poll after 250 ms, x1.5, capped at 10 s; polls at "
           + ", ".join(f"{x:.2f}" for x in waits.expected_polls(30)) + " s ...")

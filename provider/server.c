@@ -58,15 +58,16 @@ struct tf_server {
     grpc_completion_queue *cq;
     const struct tf_method_table *tables;
     size_t n_tables;
-    pthread_t workers[TF_SERVER_WORKERS];
-    size_t n_workers;     /* threads started */
     atomic_bool stopping; /* set by tf_server_stop: do not post new requests */
     enum tag_kind shutdown_tag;
-    pthread_mutex_t mu; /* guards the three fields below */
+    pthread_mutex_t mu; /* guards the fields below */
     pthread_cond_t cond;
     size_t active_calls;    /* calls accepted and not yet released */
     bool shutdown_notified; /* gRPC's shutdown tag came back: no call or connection is left */
     size_t live_workers;    /* workers not yet returned */
+    size_t busy_workers;    /* workers inside a handler */
+    size_t n_workers;       /* threads started, all in workers[] */
+    pthread_t workers[TF_SERVER_MAX_WORKERS];
 };
 
 /* gRPC core logs through here, so its lines reach Terraform as hclog JSON like ours. */
@@ -231,6 +232,41 @@ static void on_new_call(struct call *c, bool ok)
     }
 }
 
+static void *worker_main(void *arg);
+
+/* Starts one more worker; called with srv->mu held. A failure only means less concurrency. */
+static int add_worker(struct tf_server *srv)
+{
+    if (srv->n_workers >= TF_SERVER_MAX_WORKERS)
+        return -1;
+    int e = pthread_create(&srv->workers[srv->n_workers], NULL, worker_main, srv);
+    if (e != 0)
+        return e;
+    srv->n_workers++;
+    srv->live_workers++;
+    return 0;
+}
+
+/* A worker is about to run a handler, which may block for as long as an EC2 wait. If that leaves
+ * no worker free to take the next event, one more is started: otherwise enough blocking calls
+ * would starve everything else, StopProvider and Shutdown included. */
+static void enter_handler(struct tf_server *srv)
+{
+    pthread_mutex_lock(&srv->mu);
+    srv->busy_workers++;
+    if (srv->busy_workers >= srv->live_workers && !atomic_load(&srv->stopping) &&
+        add_worker(srv) != 0)
+        tf_log(TF_LOG_WARN, "all %zu gRPC workers are busy and no more can start", srv->n_workers);
+    pthread_mutex_unlock(&srv->mu);
+}
+
+static void leave_handler(struct tf_server *srv)
+{
+    pthread_mutex_lock(&srv->mu);
+    srv->busy_workers--;
+    pthread_mutex_unlock(&srv->mu);
+}
+
 /* Runs the handler on the received bytes and sends its answer. */
 static void on_received(struct call *c, bool ok)
 {
@@ -261,8 +297,10 @@ static void on_received(struct call *c, bool ok)
     c->request = NULL;
 
     message[0] = '\0';
+    enter_handler(c->srv);
     status = c->method->handler(GRPC_SLICE_START_PTR(request), GRPC_SLICE_LENGTH(request), &resp,
                                 &resp_len, message, sizeof(message));
+    leave_handler(c->srv);
     grpc_slice_unref(request);
     message[sizeof(message) - 1] = '\0';
 
@@ -469,18 +507,13 @@ int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
 
     for (size_t i = 0; i < TF_SERVER_WORKERS; i++) {
         pthread_mutex_lock(&srv->mu);
-        srv->live_workers++;
+        int e = add_worker(srv);
         pthread_mutex_unlock(&srv->mu);
-        int e = pthread_create(&srv->workers[i], NULL, worker_main, srv);
         if (e != 0) {
-            pthread_mutex_lock(&srv->mu);
-            srv->live_workers--;
-            pthread_mutex_unlock(&srv->mu);
             rc = tf_transport_error_set(err, TF_TRANSPORT_ERR_SYSTEM,
                                         "cannot start a gRPC worker thread: %s", strerror(e));
             goto fail;
         }
-        srv->n_workers++;
     }
 
     free(address);
@@ -541,6 +574,7 @@ int tf_server_stop(struct tf_server *srv, int grace_ms)
     pthread_mutex_unlock(&srv->mu);
     if (!done)
         return TF_TRANSPORT_ERR_BUSY;
+    /* Every worker has left its loop, so none can start another: n_workers is final. */
     for (size_t i = 0; i < srv->n_workers; i++)
         pthread_join(srv->workers[i], NULL);
     srv->n_workers = 0;

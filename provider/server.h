@@ -9,7 +9,8 @@
  *
  * THREADS
  *  - The caller's thread (main) runs tf_server_start, tf_server_stop and tf_server_free.
- *  - A pool of worker threads (TF_SERVER_WORKERS) shares ONE completion queue. A worker takes the
+ *  - A pool of worker threads (TF_SERVER_WORKERS, growing to TF_SERVER_MAX_WORKERS when all are
+ *    inside handlers) shares ONE completion queue. A worker takes the
  *    next event, advances that call (request -> receive -> handler -> reply -> release) and runs
  * the handler itself, so up to TF_SERVER_WORKERS handlers run at once; while some block (an EC2
  *    waiter), the others keep serving, StopProvider and Shutdown included. Each call's state is
@@ -35,9 +36,12 @@
 
 #include <stddef.h>
 
-/* Worker threads: Terraform runs up to 10 operations at once by default (-parallelism=10), and the
- * health check, StopProvider and Shutdown must still find a free worker then. */
-#define TF_SERVER_WORKERS 16
+/* Worker threads started with the server: Terraform runs up to 10 operations at once by default
+ * (-parallelism=10), and the health check, StopProvider and Shutdown must still find a free worker
+ * then. When every worker is inside a handler, one more is started (up to TF_SERVER_MAX_WORKERS),
+ * so a higher -parallelism never starves StopProvider either. */
+#define TF_SERVER_WORKERS     16
+#define TF_SERVER_MAX_WORKERS 1024
 /* Per-message limit both ways, as Go providers set it (gRPC's default is 4 MiB). */
 #define TF_SERVER_MAX_MESSAGE (256 * 1024 * 1024)
 

@@ -11,6 +11,7 @@ StepError; warnings are kept in AmiSession.diagnostics for the caller to inspect
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 if SOURCE_DIR not in sys.path:
     sys.path.insert(0, SOURCE_DIR)
 
-from tests.driver import Provider, ProviderError, rules  # noqa: E402
+from tests.driver import Provider, rules  # noqa: E402
 from tests.driver.config import decode_block  # noqa: E402
 from tests.driver.engine import default_binary  # noqa: E402
 from tests.driver.plugin import has_errors  # noqa: E402
@@ -75,7 +76,9 @@ def proc_figures(pid):
 class Emulator:
     """tests/ec2emu as a child process; stopped by stop() or on leaving a with-block."""
 
-    def __init__(self, *args, stderr=None):
+    def __init__(self, *args, stderr=None, cafile=None):
+        """args: ec2emu options; cafile: the CA to trust for the admin API of an HTTPS emulator."""
+        self.ssl = ssl.create_default_context(cafile=cafile) if cafile else None
         self.proc = subprocess.Popen([sys.executable, EMULATOR, "--port", "0", *args], stdout=subprocess.PIPE,
                                      stderr=stderr or subprocess.DEVNULL, text=True)
         self.url = self.proc.stdout.readline().strip()
@@ -103,10 +106,11 @@ class Emulator:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + "_emu/" + route, method=method, data=data)
         try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
+            with urllib.request.urlopen(req, timeout=timeout, context=self.ssl) as r:
                 return json.load(r)
         except urllib.error.HTTPError as e:
-            raise RuntimeError(f"emulator {method} /_emu/{route}: {e.code} {e.read().decode(errors='replace')}") from None
+            text = e.read().decode(errors="replace")
+            raise RuntimeError(f"emulator {method} /_emu/{route}: {e.code} {text}") from None
 
     def snapshot(self, sid, **kw):
         return self.admin("POST", "snapshots", {"snapshot_id": sid, **kw})

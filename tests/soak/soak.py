@@ -265,7 +265,8 @@ class Soak:
         if extra:
             problems.append(f"{len(extra)} snapshot(s) left that no keeper uses: {sorted(extra)[:5]}")
         if kept - snaps:
-            problems.append(f"keeper snapshot(s) deleted although a registered image uses them: {sorted(kept - snaps)[:5]}")
+            problems.append(f"keeper snapshot(s) deleted although a registered image uses them: "
+                            f"{sorted(kept - snaps)[:5]}")
         return problems
 
     def check_retries(self, log, messages):

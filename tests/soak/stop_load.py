@@ -15,7 +15,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .harness import AmiSession, ProviderError, Emulator, ami_body, launch_provider, median
+from tests.driver import ProviderError
+
+from .harness import AmiSession, Emulator, ami_body, launch_provider, median
 
 
 @dataclass
@@ -78,6 +80,10 @@ def run(creates=50, destroys=50, bound=1.0, hold=30.0, binary=None, join_timeout
                 imp = p.import_state("ec2_ami", img["image_id"])
                 state, private = s.read(imp.value[0].state, imp.value[0].private)
                 jobs.append(("destroy", state, None, None, private))
+            # Interleaved, so that both kinds are among the calls the provider takes first.
+            creates_, destroys_ = jobs[:creates], jobs[creates:]
+            jobs = [j for pair in zip(creates_, destroys_) for j in pair] + creates_[len(destroys_):] + \
+                destroys_[len(creates_):]
             emu.clear_requests()
             if destroys:
                 emu.faults({"kind": "delay", "action": "DeregisterImage", "count": destroys, "delay": hold})
@@ -128,7 +134,8 @@ def run(creates=50, destroys=50, bound=1.0, hold=30.0, binary=None, join_timeout
             registered = {iid for iid, img in emu.images_by_id().items() if img["state"] != "deregistered"}
             orphans = registered - seeded - named
             if orphans:
-                problems.append(f"{len(orphans)} image(s) registered by EC2 but in no response: {sorted(orphans)[:5]}")
+                problems.append(f"{len(orphans)} image(s) registered by EC2 but named in no response (orphaned if the "
+                                f"provider is killed now): {sorted(orphans)[:5]}")
             t0 = time.monotonic()
             try:
                 p.shutdown(timeout=bound + 4)
