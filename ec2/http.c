@@ -42,6 +42,7 @@ struct transfer {
     struct ec2_http_response *resp;
     size_t max;
     bool too_large;
+    bool deadline_bound; /* the transfer's timeout is what was left of the call's deadline */
     const atomic_int *cancel;
 };
 
@@ -271,8 +272,11 @@ static int map_curl_error(CURLcode code, const struct ec2_http_request *req, str
                              "response body larger than the %zu byte limit", t->max);
     switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-        if (req->deadline_ms > 0 &&
-            http->config.monotonic_ms(http->config.clock_payload) >= req->deadline_ms)
+        /* libcurl's timer and our clock may disagree by a millisecond: when the timeout was the
+         * deadline's remainder, it is the deadline that passed. */
+        if (t->deadline_bound ||
+            (req->deadline_ms > 0 &&
+             http->config.monotonic_ms(http->config.clock_payload) >= req->deadline_ms))
             return ec2_error_set(err, EC2_ERR_TIMEOUT, EC2_CLASS_TIMEOUT,
                                  "deadline exceeded waiting for %s", "the HTTP response");
         return ec2_error_set(err, EC2_ERR_TIMEOUT, EC2_CLASS_TRANSIENT,
@@ -388,7 +392,7 @@ int ec2_http_perform(struct ec2_http_response *out, struct ec2_http *http,
 {
     struct curl_slist *headers = NULL, *tmp;
     struct slot *s = NULL;
-    struct transfer t;
+    struct transfer t = {0};
     char errbuf[CURL_ERROR_SIZE];
     int64_t timeout_ms = req->timeout_ms;
     CURLcode code;
@@ -404,8 +408,10 @@ int ec2_http_perform(struct ec2_http_response *out, struct ec2_http *http,
         if (left <= 0)
             return ec2_error_set(err, EC2_ERR_TIMEOUT, EC2_CLASS_TIMEOUT,
                                  "deadline exceeded before the request was sent");
-        if (timeout_ms <= 0 || left < timeout_ms)
+        if (timeout_ms <= 0 || left < timeout_ms) {
             timeout_ms = left;
+            t.deadline_bound = true;
+        }
     }
     if (timeout_ms <= 0)
         timeout_ms = 60000;
