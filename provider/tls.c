@@ -109,8 +109,8 @@ static X509 *make_certificate(EVP_PKEY *key, struct tf_transport_error *err)
         tls_fail(err, "cannot add the certificate extensions");
         goto fail;
     }
-    /* SHA-512 matches the P-521 key's strength, as Go picks for such keys. */
-    if (X509_sign(cert, key, EVP_sha512()) <= 0) {
+    /* SHA-256 matches the P-256 key's strength, as Go picks for such keys. */
+    if (X509_sign(cert, key, EVP_sha256()) <= 0) {
         tls_fail(err, "cannot sign the certificate");
         goto fail;
     }
@@ -132,9 +132,9 @@ int tf_tls_identity_create(struct tf_tls_identity *out, struct tf_transport_erro
     unsigned char *der = NULL;
     int der_len;
 
-    key = EVP_EC_gen("P-521");
+    key = EVP_EC_gen("P-256");
     if (key == NULL) {
-        rc = tls_fail(err, "cannot generate the ECDSA P-521 key");
+        rc = tls_fail(err, "cannot generate the ECDSA P-256 key");
         goto cleanup;
     }
     cert = make_certificate(key, err);

@@ -301,7 +301,7 @@ static int identity_teardown(void **state)
     return id->key_pem == NULL && id->cert_pem == NULL && id->cert_b64 == NULL ? 0 : -1;
 }
 
-static void test_tls__key_is_ecdsa_p521_and_matches_the_certificate(void **state)
+static void test_tls__key_is_ecdsa_p256_and_matches_the_certificate(void **state)
 {
     struct tf_tls_identity *id = *state;
     X509 *cert = cert_from_pem(id->cert_pem);
@@ -312,7 +312,7 @@ static void test_tls__key_is_ecdsa_p521_and_matches_the_certificate(void **state
     assert_int_equal(EVP_PKEY_get_base_id(key), EVP_PKEY_EC);
     assert_int_equal(EVP_PKEY_get_utf8_string_param(key, "group", curve, sizeof(curve), &curve_len),
                      1);
-    assert_string_equal(curve, "secp521r1");
+    assert_string_equal(curve, "prime256v1");
     assert_int_equal(X509_check_private_key(cert, key), 1);
     EVP_PKEY_free(key);
     X509_free(cert);
@@ -454,7 +454,7 @@ int main(void)
         cmocka_unit_test(test_handshake__socket_base_prefers_plugin_dir_then_tmpdir),
         cmocka_unit_test(test_handshake__socket_dir_is_private_and_removed),
         cmocka_unit_test(test_handshake__socket_dir_rejects_long_or_missing_base),
-        cmocka_unit_test_setup_teardown(test_tls__key_is_ecdsa_p521_and_matches_the_certificate,
+        cmocka_unit_test_setup_teardown(test_tls__key_is_ecdsa_p256_and_matches_the_certificate,
                                         identity_setup, identity_teardown),
         cmocka_unit_test_setup_teardown(test_tls__certificate_has_go_plugin_properties,
                                         identity_setup, identity_teardown),
