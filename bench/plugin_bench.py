@@ -2,7 +2,11 @@
 """Plugin transport benchmark: prints figures, asserts nothing.
 
 Per run (a fresh provider process each time, launched as Terraform does, with AutoMTLS):
-  - exec-to-handshake: from fork/exec to the parsed handshake line;
+  - exec-to-handshake: from posix_spawn to the handshake line read from the pipe, in the main thread
+    with no other work running (--launches of them per run, median), and the resident memory then,
+    which is what a process that only serves the schema keeps; the launch through the test driver
+    (subprocess with reader threads, next to grpcio's threads) is printed too: it adds the client's
+    own latency;
   - GetProviderSchema latency: the first call (includes the TLS connection) and the median of warm calls;
   - peak RSS of the provider (VmHWM in /proc/<pid>/status) after the workload;
   - PlanResourceChange calls/s (an ec2_ami create plan, plan_dry_run = false, so no EC2 call) with N
@@ -12,9 +16,11 @@ CPU use of client and provider is printed so one can tell which side is the bott
 client is, both rates are bounded by the same client and the ratio still compares the two methods.
 
 usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [--channels 2] [--protocol 6]
+                       [--launches 10] [--provider-env NAME=VALUE ...]
 """
 import argparse
 import os
+import signal
 import statistics
 import sys
 import threading
@@ -22,8 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tests.driver import Provider, default_binary, make_client_cert, proposed_new, protos  # noqa: E402
+from tests.driver import MAGIC_COOKIE, Provider, default_binary, make_client_cert, proposed_new, protos  # noqa: E402
 from tests.driver.config import decode_block  # noqa: E402
+from tests.driver.plugin import MAGIC_COOKIE_KEY  # noqa: E402
 
 PROVIDER_CONFIG = {"region": "us-east-1", "access_key": "AKIDEXAMPLE",
                    "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "plan_dry_run": False,
@@ -41,6 +48,48 @@ def vm_hwm_kib(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return 0
+
+
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def bare_launch(binary, args, kp):
+    """One launch as Terraform makes it, timed from posix_spawn to the handshake line; returns
+    (milliseconds, resident KiB right after the line). The provider is then stopped."""
+    env = dict(os.environ)
+    env.update({MAGIC_COOKIE_KEY: MAGIC_COOKIE, "PLUGIN_PROTOCOL_VERSIONS": str(args.protocol),
+                "PLUGIN_CLIENT_CERT": kp.cert_pem.decode()})
+    env.update({k: v for k, v in ENV.items() if v is not None})
+    for k in [k for k, v in ENV.items() if v is None]:
+        env.pop(k, None)
+    r, w = os.pipe()
+    try:
+        t0 = time.monotonic()
+        pid = os.posix_spawn(binary, [binary], env, setsid=True, file_actions=[
+            (os.POSIX_SPAWN_DUP2, w, 1), (os.POSIX_SPAWN_CLOSE, r),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
+        os.close(w)
+        w = -1
+        line = b""
+        while b"\n" not in line:
+            chunk = os.read(r, 4096)
+            if not chunk:
+                raise SystemExit(f"{binary} exited before the handshake")
+            line += chunk
+        ms = (time.monotonic() - t0) * 1000
+        rss = vm_rss_kib(pid)
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        return ms, rss
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
 
 
 def cpu_seconds(pid):
@@ -81,6 +130,9 @@ def saturate(make_future, seconds, callers):
 
 def one_run(binary, args, kp):
     out = {}
+    launches = [bare_launch(binary, args, kp) for _ in range(args.launches)]
+    out["bare_ms"] = statistics.median(ms for ms, _ in launches)
+    out["bare_rss_kib"] = statistics.median(rss for _, rss in launches)
     t0 = time.monotonic()
     p = Provider.launch(binary, protocol=args.protocol, versions=str(args.protocol), client_cert=kp, env=ENV)
     out["handshake_ms"] = (time.monotonic() - t0) * 1000
@@ -150,7 +202,15 @@ def main():
     ap.add_argument("--callers", type=int, default=10)
     ap.add_argument("--channels", type=int, default=2)
     ap.add_argument("--protocol", type=int, choices=(5, 6), default=6)
+    ap.add_argument("--launches", type=int, default=10, help="bare launches per run for exec-to-handshake")
+    ap.add_argument("--provider-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="extra environment for the provider only (e.g. MALLOC_ARENA_MAX=2), repeatable")
     args = ap.parse_args()
+    for item in args.provider_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--provider-env wants NAME=VALUE, not {item!r}")
+        ENV[name] = value
     binary = args.binary or default_binary()
     if not binary or not os.access(binary, os.X_OK):
         raise SystemExit("provider binary not found: pass --binary or set TF_PROVIDER_BIN")
@@ -162,11 +222,13 @@ def main():
     print(f"client: Python {sys.version.split()[0]} grpcio {grpc.__version__}, futures over {args.channels} "
           f"channel(s), {args.callers} calls in flight; protocol {args.protocol}; {args.runs} runs x "
           f"{args.seconds:g} s per method; {os.cpu_count()} CPU(s)")
+    if args.provider_env:
+        print(f"provider environment: {' '.join(args.provider_env)}")
     runs = []
     for i in range(args.runs):
         r = one_run(binary, args, kp)
         runs.append(r)
-        print(f"  run {i + 1}: handshake {r['handshake_ms']:.1f} ms, schema {r['schema_warm_ms']:.2f} ms, "
+        print(f"  run {i + 1}: handshake {r['bare_ms']:.1f} ms (driver {r['handshake_ms']:.1f} ms), schema {r['schema_warm_ms']:.2f} ms, "
               f"plan {r['plan_rps']:.0f}/s, health {r['health_rps']:.0f}/s, VmHWM {r['vmhwm_kib']} KiB",
               flush=True)
 
@@ -175,7 +237,9 @@ def main():
 
     print()
     print(f"median over {len(runs)} runs")
-    print(f"  exec to handshake line          {med('handshake_ms'):8.1f} ms")
+    print(f"  exec to handshake line          {med('bare_ms'):8.1f} ms  (median of {args.launches} launches per run)")
+    print(f"  ... launched by the test driver {med('handshake_ms'):8.1f} ms  (adds the Python client's own latency)")
+    print(f"  RSS after the handshake         {med('bare_rss_kib') / 1024:8.1f} MiB  (a process that only serves the schema)")
     print(f"  GetProviderSchema, first call   {med('schema_first_ms'):8.2f} ms  (includes the TLS connection)")
     print(f"  GetProviderSchema, warm         {med('schema_warm_ms'):8.2f} ms")
     print(f"  peak RSS (VmHWM)                {med('vmhwm_kib') / 1024:8.1f} MiB")

@@ -22,9 +22,11 @@ def main():
     ap.add_argument("--destroys", type=int, default=50)
     ap.add_argument("--bound", type=float, default=1.0, help="seconds every call must return within (default 1)")
     ap.add_argument("--hold", type=float, default=30.0, help="seconds the emulator holds each DeregisterImage")
+    ap.add_argument("--join-timeout", type=float, default=60.0,
+                    help="seconds to wait for StopProvider and the calls before giving up (default 60)")
     ap.add_argument("--binary", help="provider binary")
     a = ap.parse_args()
-    res = stop_load.run(a.creates, a.destroys, a.bound, a.hold, a.binary or provider_binary())
+    res = stop_load.run(a.creates, a.destroys, a.bound, a.hold, a.binary or provider_binary(), a.join_timeout)
     print(stop_load.format_report(res, a.creates, a.destroys))
     return 1 if res.problems else 0
 

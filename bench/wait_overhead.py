@@ -49,7 +49,8 @@ def main():
     total = waits.summarize(all_waits)
     for kind, row in total.items():
         print(f"ALL {kind}: {row['n']} waits, median overhead {row['median_overhead']:.3f} s (max "
-              f"{row['max_overhead']:.3f} s), median poll lag {row['median_lag']:.3f} s, median polls {row['median_polls']}")
+              f"{row['max_overhead']:.3f} s), median poll lag {row['median_lag']:.3f} s, "
+              f"median polls {row['median_polls']}")
         if row["median_overhead"] > GOAL_OVERHEAD_S:
             failed.append(f"{kind}: median overhead {row['median_overhead']:.3f} s > {GOAL_OVERHEAD_S} s")
     few = [w.overhead for w in all_waits if w.kind == "create" and 2.0 <= w.pending <= 6.0]

@@ -4,8 +4,10 @@
  *
  * Each input is decoded as each real schema type (resource, data source, provider block) and as
  * `dynamic`, both strictly and with ignore_extra. What decodes is carried across to msgpack - the
- * form the provider answers in - and must come back equal; and decoding must not depend on
- * ignore_extra for input that the strict mode accepts. Failures must be clean one-line errors.
+ * form the provider answers in - and must come back equal. Text that is not UTF-8 never decodes
+ * strictly (raw bytes sit only inside JSON strings, which codec.h requires to be UTF-8; the lenient
+ * mode may drop an extra attribute whatever its name). Decoding must not depend on ignore_extra for
+ * input that the strict mode accepts. Failures must be clean one-line errors.
  */
 #include "fuzz_util.h"
 
@@ -59,6 +61,8 @@ static int decode(struct tf_value **out, struct tf_arena *a, const struct tf_typ
 
     if (rc == TF_CODEC_OK) {
         FUZZ_CHECK(*out != NULL && (*out)->type != NULL);
+        if (!ignore_extra)
+            FUZZ_CHECK(fuzz_utf8_valid((const char *)data, size));
         check_via_msgpack(a, *out);
     } else {
         FUZZ_CHECK(rc == TF_CODEC_ERR || rc == TF_CODEC_NOMEM);
@@ -69,6 +73,8 @@ static int decode(struct tf_value **out, struct tf_arena *a, const struct tf_typ
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (fuzz_lax_utf8() && !fuzz_utf8_valid((const char *)data, size))
+        return 0;
     for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         struct tf_arena *a = tf_arena_new(ARENA_CAP);
         struct tf_value *strict = NULL, *lenient = NULL;

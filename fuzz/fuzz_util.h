@@ -86,18 +86,24 @@ static inline int fuzz_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
-/* A message fit for a diagnostic: one line of valid UTF-8 within its buffer. With FUZZ_LAX_MESSAGES
- * set in the environment only the NUL within the buffer is checked, so that a fuzzing run can get
- * past a known, not yet fixed, message bug (run.sh -l); regression replays never set it. */
-static inline int fuzz_message_ok(const char *s, size_t size)
+/* True when FUZZ_LAX_UTF8 is set in the environment (run.sh -l): a fuzzing run then skips the
+ * UTF-8 and one-line checks on messages and leaves out JSON input that is not UTF-8, so that it can
+ * get past a known, not yet fixed, UTF-8 bug. Regression replays never set it. */
+static inline int fuzz_lax_utf8(void)
 {
     static int lax = -1;
 
     if (lax < 0)
-        lax = getenv("FUZZ_LAX_MESSAGES") != NULL;
+        lax = getenv("FUZZ_LAX_UTF8") != NULL;
+    return lax;
+}
+
+/* A message fit for a diagnostic: one line of valid UTF-8, NUL-terminated within its buffer. */
+static inline int fuzz_message_ok(const char *s, size_t size)
+{
     if (strnlen(s, size) >= size)
         return 0;
-    return lax || (fuzz_one_line(s, size) && fuzz_utf8_valid(s, strlen(s)));
+    return fuzz_lax_utf8() || (fuzz_one_line(s, size) && fuzz_utf8_valid(s, strlen(s)));
 }
 
 #endif

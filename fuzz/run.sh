@@ -9,8 +9,9 @@
 #   -t  seconds of fuzzing per target (default 60; 0 = replay regressions only)
 #   -j  targets fuzzed at once (default 1)
 #   -k  keep going after a crash (libFuzzer fork mode), to count several crashes in one run
-#   -l  lax messages while fuzzing: do not check that error messages are one line of valid UTF-8
-#       (to explore past a known message bug; regressions are always replayed strictly)
+#   -l  lax UTF-8 while fuzzing: do not check that error messages are one line of valid UTF-8, and
+#       skip JSON input that is not UTF-8 (to explore past a known UTF-8 bug; regressions are always
+#       replayed strictly)
 #   no TARGET: every fuzz_* binary in the build tree
 # Exit status: 0 when every replay passed and no crash was found, 1 otherwise, 2 on usage errors.
 set -uo pipefail
@@ -71,7 +72,7 @@ run_one() {
   : >"$out/logs/$t.replay.log"
   if [ -d "$src/regressions/$t" ]; then
     while IFS= read -r -d '' f; do
-      if ! env -u FUZZ_LAX_MESSAGES "$bin" -runs=1 "$f" >>"$out/logs/$t.replay.log" 2>&1; then
+      if ! env -u FUZZ_LAX_UTF8 "$bin" -runs=1 "$f" >>"$out/logs/$t.replay.log" 2>&1; then
         failed=$((failed + 1))
         echo "REGRESSION FAILED: $f" >>"$out/logs/$t.replay.log"
       fi
@@ -79,21 +80,22 @@ run_one() {
   fi
   [ "$failed" -gt 0 ] && verdict="regressions-failed:$failed"
   if [ "$seconds" -gt 0 ]; then
-    rm -f "$art"/crash-* "$art"/leak-* "$art"/timeout-* "$art"/oom-*
+    # Earlier crash files stay for triage; only those newer than this marker count for this run.
+    touch "$out/logs/$t.start"
     args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=1536 -print_final_stats=1
       -artifact_prefix="$art")
     dict=$(dict_for "$t")
     [ -n "$dict" ] && [ -f "$dict" ] && args+=(-dict="$dict")
     [ "$keep_going" -eq 1 ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-    local -a envset=(env -u FUZZ_LAX_MESSAGES)
-    [ "$lax" -eq 1 ] && envset=(env FUZZ_LAX_MESSAGES=1)
+    local -a envset=(env -u FUZZ_LAX_UTF8)
+    [ "$lax" -eq 1 ] && envset=(env FUZZ_LAX_UTF8=1)
     "${envset[@]}" "$bin" "${args[@]}" "$out/corpus/$t" "$src/corpus/$t" >"$log" 2>&1
     # Final stats when libFuzzer prints them, else the last progress line "#<runs> ...".
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
     [ -n "$execs" ] || execs=0
-    crashes=$(find "$art" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \
-      -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
+    crashes=$(find "$art" -maxdepth 1 -type f -newer "$out/logs/$t.start" \( -name 'crash-*' \
+      -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
     if [ "$crashes" -gt 0 ]; then
       verdict=$([ "$verdict" = ok ] && echo crashed || echo "$verdict,crashed")
     fi
@@ -115,13 +117,20 @@ done
 wait
 
 status=0
+failed=()
 printf '%-26s %12s %8s  %s\n' target executions crashes verdict
 for t in "${targets[@]}"; do
   read -r name execs crashes verdict <"$out/results/$t"
   printf '%-26s %12s %8s  %s\n' "$name" "$execs" "$crashes" "$verdict"
-  if [ "$verdict" != ok ]; then
-    status=1
-    echo "  logs: $out/logs/$t.log, $out/logs/$t.replay.log; crash inputs: $out/artifacts/$t/" >&2
-  fi
+  [ "$verdict" = ok ] || failed+=("$t")
+done
+# For each failure, the lines that say what broke, so a CI log shows the bug without opening files.
+for t in "${failed[@]}"; do
+  status=1
+  logs=("$out/logs/$t.replay.log")
+  [ "$seconds" -gt 0 ] && logs+=("$out/logs/$t.log")
+  echo "== $t: logs ${logs[*]}; crash inputs in $out/artifacts/$t/"
+  grep -h -E 'REGRESSION FAILED|invariant failed|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' \
+    "${logs[@]}" 2>/dev/null | head -12 | sed 's/^/  /'
 done
 exit $status

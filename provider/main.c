@@ -11,20 +11,19 @@
  * With --debug the provider is started by hand instead: no cookie, plaintext, protocol 6, and it
  * prints the TF_REATTACH_PROVIDERS value to give Terraform; there SIGINT ends it too.
  *
- * The libraries that need process-wide setup (libcurl, libxml2) get it here, before any thread
- * starts, as their documentation requires.
+ * libcurl and libxml2, which only the EC2 library uses once the provider is configured, are not
+ * loaded at start: deferred_libs.c loads them and runs their process-wide setup on first use, so
+ * the handshake comes sooner and processes that only serve the schema stay small.
  */
 #define _GNU_SOURCE /* pipe2 */
 
+#include "deferred_libs.h"
 #include "handshake.h"
 #include "log.h"
 #include "plugin_services.h"
 #include "protocol.h"
 #include "server.h"
 #include "tls.h"
-
-#include <curl/curl.h>
-#include <libxml/parser.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -248,11 +247,6 @@ int main(int argc, char **argv)
             return 0; /* the parent died before the signal was armed */
     }
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        tf_log(TF_LOG_ERROR, "cannot initialise libcurl");
-        return 1;
-    }
-    xmlInitParser();
     if (tf_protocol_init() != 0) {
         tf_log(TF_LOG_ERROR, "out of memory while preparing the provider");
         rc = 1;
@@ -260,8 +254,7 @@ int main(int argc, char **argv)
         rc = serve(debug, parent, sfd);
         tf_protocol_shutdown();
     }
-    xmlCleanupParser();
-    curl_global_cleanup();
+    tf_deferred_libs_cleanup();
     close(sfd);
     return rc;
 }

@@ -415,6 +415,40 @@ static bool matches_request(const struct ec2_image *img, const struct ec2_regist
     return asked == has;
 }
 
+/* Our own images named as the request asks. *matching is one that matches the request (see
+ * matches_request), *other the first that does not; both arena strings or NULL. */
+static int find_by_name(const char **matching, const char **other, struct tf_call *call,
+                        const struct ec2_register_image_input *in, const struct ec2_call_opts *opts,
+                        struct ec2_error *err)
+{
+    struct ec2_describe_images_input q = {0};
+    struct ec2_describe_images_output res = {0};
+    const char *owners[1] = {"self"};
+    const char *names[1] = {in->name};
+    struct ec2_filter filter = {"name", names, 1};
+
+    *matching = *other = NULL;
+    q.owners = owners;
+    q.n_owners = 1;
+    q.filters = &filter;
+    q.n_filters = 1;
+    q.include_deprecated = EC2_BOOL_TRUE;
+    int rc = ec2_describe_images(&res, call->provider->ec2, &q, opts, err);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < res.n_images && *matching == NULL; i++) {
+        const struct ec2_image *img = &res.images[i];
+        if (img->image_id == NULL)
+            continue;
+        if (matches_request(img, in))
+            *matching = tf_arena_strdup(call->arena, img->image_id);
+        else if (*other == NULL)
+            *other = tf_arena_strdup(call->arena, img->image_id);
+    }
+    ec2_describe_images_output_dispose(&res);
+    return 0;
+}
+
 /*
  * RegisterImage answered InvalidAMIName.Duplicate. When our first attempt reached EC2 but its
  * answer was lost, the library's retry sees our own image: adopt it when it matches the request
@@ -424,38 +458,18 @@ static bool matches_request(const struct ec2_image *img, const struct ec2_regist
 static const char *adopt_duplicate(struct tf_call *call, const struct ec2_register_image_input *in,
                                    const struct ec2_call_opts *opts, const struct ec2_error *dup)
 {
-    struct ec2_describe_images_input q = {0};
-    struct ec2_describe_images_output res = {0};
-    const char *owners[1] = {"self"};
-    const char *names[1] = {in->name};
-    struct ec2_filter filter = {"name", names, 1};
     struct ec2_error err;
     const char *adopted = NULL, *other = NULL;
     struct tf_path path = tf_path_attr("name");
 
     ec2_error_init(&err);
-    q.owners = owners;
-    q.n_owners = 1;
-    q.filters = &filter;
-    q.n_filters = 1;
-    q.include_deprecated = EC2_BOOL_TRUE;
-    if (ec2_describe_images(&res, call->provider->ec2, &q, opts, &err) < 0) {
+    if (find_by_name(&adopted, &other, call, in, opts, &err) < 0) {
         tf_ami_ec2_diag(call, TF_DIAG_ERROR, &path, "Cannot register image: the name is taken",
                         dup);
         tf_ami_ec2_diag(call, TF_DIAG_ERROR, &path, "Cannot look up the image with that name",
                         &err);
         return NULL;
     }
-    for (size_t i = 0; i < res.n_images && adopted == NULL; i++) {
-        const struct ec2_image *img = &res.images[i];
-        if (img->image_id == NULL)
-            continue;
-        if (matches_request(img, in))
-            adopted = tf_arena_strdup(call->arena, img->image_id);
-        else if (other == NULL)
-            other = tf_arena_strdup(call->arena, img->image_id);
-    }
-    ec2_describe_images_output_dispose(&res);
     if (adopted != NULL) {
         tf_diag_warning(&call->diags, &path, "Adopted an image registered by a lost request",
                         "RegisterImage answered InvalidAMIName.Duplicate, and image %s has this "
@@ -474,6 +488,43 @@ static const char *adopt_duplicate(struct tf_call *call, const struct ec2_regist
                   text, other != NULL ? other : "(not visible to this account)", in->name,
                   other != NULL ? other : "<ami-id>");
     return NULL;
+}
+
+/* How long the look-ups after an interrupted RegisterImage may take, and their spacing: they run
+ * after StopProvider or a deadline, so they must be short (a stopped call returns within 1 s), and
+ * they ignore the stop flag, which is already set. */
+#define RECOVERY_LOOKUP_MS 800
+#define RECOVERY_POLL_MS   200
+
+/*
+ * RegisterImage was cancelled, timed out or failed transiently: EC2 may have registered the image
+ * anyway, and DescribeImages may show it only a moment later. A few quick look-ups by name find
+ * it, so that it reaches the state (tainted) instead of being orphaned. Returns its id (arena) or
+ * NULL when none is visible.
+ */
+static const char *recover_interrupted(struct tf_call *call,
+                                       const struct ec2_register_image_input *in)
+{
+    struct ec2_call_opts opts = EC2_CALL_OPTS_INIT;
+    struct ec2_error err;
+    const char *found = NULL, *other = NULL;
+    const struct timespec pause = {0, RECOVERY_POLL_MS * 1000000L};
+    int64_t now = ec2_client_monotonic_ms(call->provider->ec2);
+
+    opts.deadline_ms = now + RECOVERY_LOOKUP_MS;
+    for (;;) {
+        ec2_error_init(&err);
+        if (find_by_name(&found, &other, call, in, &opts, &err) == 0 && found != NULL)
+            break;
+        if (ec2_client_monotonic_ms(call->provider->ec2) + RECOVERY_POLL_MS >= opts.deadline_ms)
+            return NULL;
+        nanosleep(&pause, NULL);
+    }
+    tf_diag_warning(&call->diags, NULL, "Image registered before the interruption",
+                    "EC2 registered image %s before RegisterImage was interrupted; it is kept in "
+                    "the state (tainted), so the next apply replaces it or it can be destroyed.",
+                    found);
+    return found;
 }
 
 /* A state for image_id that Terraform can keep when the create stops half-way: the plan with its
@@ -593,6 +644,13 @@ static void ami_create(struct tf_call *call, struct tf_apply_op *op)
                             ? "Missing permission ec2:RegisterImage"
                             : "Cannot register image",
                         &err);
+        /* Only an answer that never arrived leaves the outcome open. */
+        if (err.error_class == EC2_CLASS_CANCELLED || err.error_class == EC2_CLASS_TIMEOUT ||
+            err.error_class == EC2_CLASS_TRANSIENT) {
+            image_id = recover_interrupted(call, &in);
+            if (image_id != NULL)
+                op->new_state = partial_state(call, op->planned, image_id);
+        }
         return;
     } else {
         image_id = tf_arena_strdup(call->arena, out.image_id != NULL ? out.image_id : "");

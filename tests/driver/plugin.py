@@ -9,6 +9,7 @@ schema the provider reported; results carry diagnostics, never raise for them.
 """
 import os
 import queue
+import shlex
 import subprocess
 import threading
 import time
@@ -24,6 +25,10 @@ MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 MAX_MESSAGE = 256 << 20
 TERRAFORM_VERSION = "1.9.8"
+# A command that prefixes the provider's command line (e.g. "valgrind --tool=memcheck ..."), for
+# running every launched provider under a checker; such wrappers start slowly, hence the handshake floor.
+WRAPPER_ENV = "TF_PROVIDER_WRAPPER"
+WRAPPED_HANDSHAKE_MIN_S = 120.0
 
 
 class HandshakeError(Exception):
@@ -198,7 +203,9 @@ class Provider:
         tls: AutoMTLS with a fresh client certificate (client_cert: a certs.KeyPair to use instead);
         cookie: the magic cookie value (None leaves it unset); echo_stderr: copy the provider's stderr
         to ours (default: when TF_LOG is set). connect=False stops after the handshake line.
-        Raises HandshakeError when the process exits or prints no valid line within timeout."""
+        Raises HandshakeError when the process exits or prints no valid line within timeout.
+        With TF_PROVIDER_WRAPPER set, its words prefix the command line of a compiled binary (not of a
+        "#!" script such as the tests' fake provider) and the timeout is at least WRAPPED_HANDSHAKE_MIN_S."""
         penv = dict(os.environ) if inherit_env else {}
         for k in (MAGIC_COOKIE_KEY, "PLUGIN_CLIENT_CERT", "PLUGIN_PROTOCOL_VERSIONS"):
             penv.pop(k, None)
@@ -219,8 +226,13 @@ class Provider:
                 penv.pop(k, None)
         if echo_stderr is None:
             echo_stderr = bool(os.environ.get("TF_LOG"))
+        argv = [binary]
+        wrapper = os.environ.get(WRAPPER_ENV, "").strip()
+        if wrapper and not _is_script(binary):
+            argv = shlex.split(wrapper) + argv
+            timeout = max(timeout, WRAPPED_HANDSHAKE_MIN_S)
         proc = subprocess.Popen(
-            [binary],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -506,6 +518,14 @@ class Provider:
         """StopProvider; returns its Error text ("" when none)."""
         r = self.call("StopProvider", timeout=timeout)
         return r.Error
+
+
+def _is_script(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == b"#!"
+    except OSError:
+        return False  # let Popen report the missing binary
 
 
 def _pump_stderr(proc, lines, echo):

@@ -215,3 +215,36 @@ def test_stop_during_create_keeps_the_id(tmp_path, protocol):
         assert inst.attributes["id"] == slow.state()["images"][0]["image_id"]
     finally:
         slow.stop()
+
+
+def test_stop_while_register_image_is_in_flight_keeps_the_id(emu, tmp_path, protocol):
+    """StopProvider aborts RegisterImage mid-request, but EC2 registers the image anyway: the quick
+    look-up by name puts it in the state, tainted, instead of orphaning it."""
+    import threading
+    import time
+
+    emu.snapshot(SNAP)
+    # EC2 holds the request for 0.4 s, then registers the image whether or not anyone waits.
+    emu.fault("delay", action="RegisterImage", delay=0.4)
+    d = driver(config(emu, {"web": ami_with_snapshot("web-1", SNAP)}, provider={"plan_dry_run": False}),
+               str(tmp_path / "s.tfstate"), protocol)
+    result = {}
+    t = threading.Thread(target=lambda: result.update(out=d.apply()))
+    t.start()
+    deadline = time.time() + 20
+    while not emu.requests("RegisterImage") and time.time() < deadline:
+        time.sleep(0.02)
+    assert emu.requests("RegisterImage"), "RegisterImage never arrived"
+    stopped = time.monotonic()
+    d.p.stop()
+    t.join(timeout=20)
+    assert not t.is_alive()
+    out = result["out"]
+    images = [i for i in emu.state()["images"] if i["name"] == "web-1"]
+    assert len(images) == 1, images
+    inst = out.state.resources.get(ADDR)
+    assert out.exit_code == 1, out.output
+    assert inst is not None and inst.tainted, out.output
+    assert inst.attributes["id"] == images[0]["image_id"]
+    assert find_diag(out.warnings(), "Image registered before the interruption"), out.output
+    assert time.monotonic() - stopped < 3

@@ -44,6 +44,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # so clients can correct their skew from it as they would against EC2.
         return email.utils.formatdate(self.state.now() if timestamp is None else timestamp, usegmt=True)
 
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and the
+        # client's delayed ACK hold every response back by ~40 ms, which EC2 does not do.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt, *args):
         if self.server.verbose:
             sys.stderr.write("ec2emu: " + (fmt % args) + "\n")

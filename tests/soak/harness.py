@@ -28,7 +28,8 @@ from tests.driver.engine import default_binary  # noqa: E402
 from tests.driver.plugin import has_errors  # noqa: E402
 from tests.driver.values import equal, is_known  # noqa: E402
 
-EMULATOR = os.path.join(SOURCE_DIR, "tests", "ec2emu", "ec2emu.py")
+# EC2EMU_SCRIPT runs another emulator script with the same options (e.g. a patched copy, to compare).
+EMULATOR = os.environ.get("EC2EMU_SCRIPT") or os.path.join(SOURCE_DIR, "tests", "ec2emu", "ec2emu.py")
 RESOURCE = "ec2_ami"
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"  # the emulator's public example pair

@@ -51,8 +51,7 @@ class SoakOptions:
 class Resource:
     index: int
     name: str
-    devices: list
-    keeper_snapshot: str = None
+    devices: list  # [(device name, snapshot id)], the root first
     state: dict = None
     private: bytes = b""
     image_id: str = None
@@ -64,7 +63,7 @@ class SoakResult:
     problems: list
     figures: dict
     failures: list  # (resource name, failure text)
-    retry_table: dict  # action -> {"faults", "failing_faults", "retries", "give_ups"}
+    retry_table: dict  # action -> {"faults", "failing_faults", "drops", "retries", "give_ups", "silent"}
     calls: dict  # phase -> {action: count}
 
 
@@ -99,8 +98,7 @@ class Soak:
             emu.snapshot(root)
             r = Resource(i, f"soak-{o.seed}-{i:05d}", [("/dev/xvda", root)])
             if o.share_every and i % o.share_every == 0:
-                r.keeper_snapshot = keeper_snaps[i // o.share_every]
-                r.devices.append(("/dev/sdb", r.keeper_snapshot))
+                r.devices.append(("/dev/sdb", keeper_snaps[i // o.share_every]))
             else:
                 emu.snapshot(_snap(1, i))
                 r.devices.append(("/dev/sdb", _snap(1, i)))

@@ -6,7 +6,8 @@ slow EC2 would). Then, from another thread, StopProvider, as Terraform sends it 
 and checked:
   - every ApplyResourceChange returns within `bound` seconds of StopProvider (times: max, median);
   - no orphan: every image EC2 registered for a create is named by an ApplyResourceChange response
-    (a create that stops half-way returns the id in its state, with an error);
+    (a create that stops half-way returns the id in its state, with an error), and no destroy drops
+    from the state an image that is still registered;
   - GRPCController.Shutdown then ends the process with status 0 within `bound` seconds.
 Plans are made before the faults are queued, so the holding faults hit the applies only.
 """
@@ -91,7 +92,7 @@ def run(creates=50, destroys=50, bound=1.0, hold=30.0, binary=None, join_timeout
             done_at = [None] * len(jobs)
 
             def call(k):
-                kind, prior, planned, cfg, private = jobs[k]
+                _, prior, planned, cfg, private = jobs[k]
                 try:
                     results[k] = p.apply("ec2_ami", prior, planned, cfg, private)
                 except Exception as e:  # a gRPC failure is an outcome to report, not a crash here
@@ -133,6 +134,11 @@ def run(creates=50, destroys=50, bound=1.0, hold=30.0, binary=None, join_timeout
                                                   or "no diagnostics")] += 1
             registered = {iid for iid, img in emu.images_by_id().items() if img["state"] != "deregistered"}
             orphans = registered - seeded - named
+            dropped = [job[1]["id"] for job, r in zip(jobs, results) if job[0] == "destroy" and r is not None
+                       and not isinstance(r, Exception) and r.new_state is None and job[1]["id"] in registered]
+            if dropped:
+                problems.append(f"{len(dropped)} destroy(s) returned a null state for an image still registered: "
+                                f"{dropped[:5]}")
             if orphans:
                 problems.append(f"{len(orphans)} image(s) registered by EC2 but named in no response (orphaned if the "
                                 f"provider is killed now): {sorted(orphans)[:5]}")
