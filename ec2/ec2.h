@@ -632,15 +632,20 @@ int ec2_delete_snapshot(struct ec2_unit_output *out, struct ec2_client *client,
 
 /*
  * Polling schedule: first DescribeImages after initial_delay_ms, each later delay times
- * multiplier, capped at max_delay_ms; never past the call's deadline. Zero members use the
- * defaults (250 ms, 1.5, 10000 ms). max_polls 0 means "until the deadline" (forever without one,
- * but still cancellable).
+ * multiplier; during the first settle_ms of the wait no delay exceeds settle_delay_ms, later
+ * none exceeds max_delay_ms; never past the call's deadline. Most waits end within seconds, and
+ * each second slept after EC2 is done is a second the user waits: the settle phase keeps that lag
+ * under settle_delay_ms, while long waits still slow down to one poll per max_delay_ms. Zero
+ * members use the defaults (250 ms, 1.5, 700 ms for 10000 ms, 10000 ms). max_polls 0 means "until
+ * the deadline" (forever without one, but still cancellable).
  */
 struct ec2_waiter_opts {
     int64_t initial_delay_ms;
     double multiplier;
     int64_t max_delay_ms;
     int max_polls;
+    int64_t settle_delay_ms;
+    int64_t settle_ms;
 };
 
 struct ec2_wait_result {

@@ -1,9 +1,10 @@
 /*
  * waiter.c - waiters polling DescribeImages until an image is available or gone.
  *
- * Schedule: the first poll after initial_delay_ms, each delay then multiplied (1.5 by default)
- * up to max_delay_ms, never sleeping past the deadline. Sleeps go through hooks.sleep_ms with
- * the caller's cancel flag, which wakes within 100 ms of cancellation.
+ * Schedule: the first poll after initial_delay_ms, each delay then multiplied (1.5 by default),
+ * capped at settle_delay_ms during the first settle_ms of the wait and at max_delay_ms after it,
+ * never sleeping past the deadline (see struct ec2_waiter_opts for why). Sleeps go through
+ * hooks.sleep_ms with the caller's cancel flag, which wakes within 100 ms of cancellation.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,9 +12,11 @@
 #include "client.h"
 #include "error.h"
 
-#define DEFAULT_INITIAL_MS 250
-#define DEFAULT_MULTIPLIER 1.5
-#define DEFAULT_MAX_MS     10000
+#define DEFAULT_INITIAL_MS      250
+#define DEFAULT_MULTIPLIER      1.5
+#define DEFAULT_MAX_MS          10000
+#define DEFAULT_SETTLE_DELAY_MS 700
+#define DEFAULT_SETTLE_MS       10000
 
 enum verdict { KEEP_POLLING, DONE, FAILED };
 
@@ -22,16 +25,27 @@ struct schedule {
     double multiplier;
     int64_t max_delay;
     int max_polls;
+    int64_t settle_delay;
+    int64_t settle_until; /* monotonic ms: the settle phase ends here */
 };
 
-static void schedule_init(struct schedule *s, const struct ec2_waiter_opts *w)
+static void schedule_init(struct schedule *s, const struct ec2_waiter_opts *w, int64_t now)
 {
     s->delay = w != NULL && w->initial_delay_ms > 0 ? w->initial_delay_ms : DEFAULT_INITIAL_MS;
     s->multiplier = w != NULL && w->multiplier >= 1.0 ? w->multiplier : DEFAULT_MULTIPLIER;
     s->max_delay = w != NULL && w->max_delay_ms > 0 ? w->max_delay_ms : DEFAULT_MAX_MS;
     s->max_polls = w != NULL && w->max_polls > 0 ? w->max_polls : 0;
+    s->settle_delay =
+        w != NULL && w->settle_delay_ms > 0 ? w->settle_delay_ms : DEFAULT_SETTLE_DELAY_MS;
+    s->settle_until = now + (w != NULL && w->settle_ms > 0 ? w->settle_ms : DEFAULT_SETTLE_MS);
     if (s->delay > s->max_delay)
         s->delay = s->max_delay;
+}
+
+/* The longest delay allowed now: settle_delay while settling, max_delay afterwards. */
+static int64_t delay_cap(const struct schedule *s, int64_t now)
+{
+    return now < s->settle_until && s->settle_delay < s->max_delay ? s->settle_delay : s->max_delay;
 }
 
 /* Sleep the next delay, clipped to the deadline. 0, EC2_ERR_TIMEOUT or EC2_ERR_CANCELLED. */
@@ -39,10 +53,11 @@ static int pause_before_poll(struct ec2_client *c, struct schedule *s,
                              const struct ec2_call_opts *opts, const char *what,
                              struct ec2_error *err)
 {
-    int64_t delay = s->delay;
+    int64_t now = c->hooks.monotonic_ms(c->hooks.payload);
+    int64_t delay = s->delay < delay_cap(s, now) ? s->delay : delay_cap(s, now);
 
     if (opts->deadline_ms > 0) {
-        int64_t left = opts->deadline_ms - c->hooks.monotonic_ms(c->hooks.payload);
+        int64_t left = opts->deadline_ms - now;
         if (left <= 0)
             return ec2_error_set(err, EC2_ERR_TIMEOUT, EC2_CLASS_TIMEOUT,
                                  "deadline exceeded waiting for %s", what);
@@ -55,7 +70,8 @@ static int pause_before_poll(struct ec2_client *c, struct schedule *s,
     if (opts->deadline_ms > 0 && c->hooks.monotonic_ms(c->hooks.payload) >= opts->deadline_ms)
         return ec2_error_set(err, EC2_ERR_TIMEOUT, EC2_CLASS_TIMEOUT,
                              "deadline exceeded waiting for %s", what);
-    s->delay = (int64_t)((double)s->delay * s->multiplier);
+    /* Grow from what was actually slept, so the schedule resumes smoothly after settling. */
+    s->delay = (int64_t)((double)delay * s->multiplier);
     if (s->delay > s->max_delay)
         s->delay = s->max_delay;
     return 0;
@@ -122,7 +138,7 @@ static int wait_image(struct ec2_image *out, struct ec2_wait_result *result,
         opts = &no_opts;
     call = *opts;
     call.dry_run = EC2_BOOL_UNSET;
-    schedule_init(&sched, wopts);
+    schedule_init(&sched, wopts, client->hooks.monotonic_ms(client->hooks.payload));
     snprintf(label, sizeof(label), "image %s to be %s", image_id, what);
     for (;;) {
         struct ec2_describe_images_input in;

@@ -665,7 +665,7 @@ static void test_client__waiter_gone_and_deadline(void **state)
     struct fake_server *srv = fake_server_start(scripted, &sc);
     struct fake_time t = {.random = 0.5};
     struct ec2_client *c = new_client(srv, &t, 1);
-    struct ec2_waiter_opts w = {100, 2.0, 1000, 0};
+    struct ec2_waiter_opts w = {.initial_delay_ms = 100, .multiplier = 2.0, .max_delay_ms = 1000};
     struct ec2_call_opts opts = EC2_CALL_OPTS_INIT;
     struct ec2_wait_result res;
     struct ec2_error err;
@@ -688,12 +688,47 @@ static void test_client__waiter_gone_and_deadline(void **state)
     fake_server_stop(srv);
 }
 
+/* The default schedule: quick polls that settle at 700 ms for the first 10 s (a short wait ends
+ * at most 700 ms after EC2 is done), then growing to one poll every 10 s. */
+static void test_client__waiter_default_schedule_settles_then_backs_off(void **state)
+{
+    struct script sc = {{{200, NULL, IMAGE_STATE("pending", ""), 0, false}}, 1};
+    struct fake_server *srv = fake_server_start(scripted, &sc);
+    struct fake_time t = {.random = 0.5};
+    struct ec2_client *c = new_client(srv, &t, 1);
+    struct ec2_call_opts opts = EC2_CALL_OPTS_INIT;
+    struct ec2_wait_result res;
+    struct ec2_error err;
+    int64_t slept = 0;
+
+    (void)state;
+    opts.deadline_ms = ec2_client_monotonic_ms(c) + 120000;
+    assert_int_equal(ec2_wait_image_available(NULL, &res, c, "ami-1", NULL, &opts, &err),
+                     EC2_ERR_TIMEOUT);
+    assert_int_equal(t.sleeps[0], 250);
+    assert_int_equal(t.sleeps[1], 375);
+    assert_int_equal(t.sleeps[2], 562);
+    for (int i = 0; i < t.n_sleeps; i++) {
+        /* The describes themselves take real time too, so the phase may end a little early. */
+        if (slept < 9000)
+            assert_true(t.sleeps[i] <= 700);
+        else
+            assert_true(t.sleeps[i] <= 10000);
+        slept += t.sleeps[i];
+    }
+    /* Two minutes of waiting: ~14 polls while settling, then one every 10 s at most. */
+    assert_true(res.describes >= 20 && res.describes <= 32);
+    assert_int_equal(t.sleeps[t.n_sleeps - 2], 10000);
+    ec2_client_free(c);
+    fake_server_stop(srv);
+}
+
 static void test_client__waiter_cancelled_in_sleep(void **state)
 {
     struct script sc = {{{200, NULL, IMAGE_STATE("pending", ""), 0, false}}, 1};
     struct fake_server *srv = fake_server_start(scripted, &sc);
     struct ec2_client *c = real_time_client(srv);
-    struct ec2_waiter_opts w = {5000, 1.0, 5000, 0};
+    struct ec2_waiter_opts w = {.initial_delay_ms = 5000, .multiplier = 1.0, .max_delay_ms = 5000};
     struct ec2_call_opts opts = EC2_CALL_OPTS_INIT;
     atomic_int flag = 0;
     struct canceller k = {&flag, 100};
@@ -825,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_client__waiter_polls_until_available),
         cmocka_unit_test(test_client__waiter_reports_failure_reason),
         cmocka_unit_test(test_client__waiter_gone_and_deadline),
+        cmocka_unit_test(test_client__waiter_default_schedule_settles_then_backs_off),
         cmocka_unit_test(test_client__waiter_cancelled_in_sleep),
         cmocka_unit_test(test_client__is_usable_from_several_threads),
         cmocka_unit_test(test_client__rejects_bad_arguments_before_sending),
