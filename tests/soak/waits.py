@@ -14,6 +14,7 @@ from .harness import AmiSession, Emulator, ami_body, launch_provider, median
 
 # The waiter's defaults (ec2/ec2.h, struct ec2_waiter_opts): used to print the expected schedule.
 WAITER_INITIAL_S, WAITER_MULTIPLIER, WAITER_CAP_S = 0.25, 1.5, 10.0
+WAITER_SETTLE_DELAY_S, WAITER_SETTLE_S = 0.7, 10.0
 
 
 @dataclass
@@ -38,11 +39,13 @@ class Wait:
 def expected_polls(span):
     """Poll times (seconds after the start of the wait) of the default schedule up to span."""
     out, t, d = [], 0.0, WAITER_INITIAL_S
-    while t + d <= span:
+    while True:
+        d = min(d, WAITER_SETTLE_DELAY_S if t < WAITER_SETTLE_S else WAITER_CAP_S)
+        if t + d > span:
+            return out
         t += d
         out.append(t)
         d = min(d * WAITER_MULTIPLIER, WAITER_CAP_S)
-    return out
 
 
 def _describes_of(log, image_id):
