@@ -360,7 +360,13 @@ int ec2_client_send(xmlDoc **out, struct ec2_client *client, const char *action,
 
         attempt++;
         ec2_error_init(&e);
+        memset(&resp, 0, sizeof(resp));
         rc = send_once(&resp, client, query, opts, &e);
+        if (resp.resent > 0)
+            ec2_client_log(client, EC2_LOG_INFO,
+                           "%s attempt %d: the reused connection had died before an answer; "
+                           "libcurl re-sent the request on a new connection (%d time%s)",
+                           action, attempt, resp.resent, resp.resent == 1 ? "" : "s");
         if (rc == 0) {
             trace_body(client, "response", ec2_buf_str(&resp.body), resp.body.len);
             rc = read_answer(&doc, action, &resp, &e);
@@ -391,8 +397,14 @@ int ec2_client_send(xmlDoc **out, struct ec2_client *client, const char *action,
         retry_after =
             ec2_retry_after_ms(resp.retry_after, client->hooks.wall_ms(client->hooks.payload));
         ec2_http_response_dispose(&resp);
-        if (!ec2_error_is_retryable(&e) || attempt >= budget)
+        if (!ec2_error_is_retryable(&e))
             break;
+        if (attempt >= budget) {
+            ec2_client_log(client, EC2_LOG_WARN,
+                           "%s attempt %d: %s; not retrying, %d attempts made", action, attempt,
+                           e.ec2_code[0] != '\0' ? e.ec2_code : e.message, attempt);
+            break;
+        }
         cost = ec2_retry_bucket_acquire(&client->bucket, e.code == EC2_ERR_TIMEOUT);
         if (cost == 0) {
             ec2_client_log(client, EC2_LOG_WARN,

@@ -6,6 +6,7 @@
  * grows past max_response_bytes; the Date, Retry-After and x-amzn-RequestId headers of the
  * final response are captured (interim 1xx responses reset them).
  */
+#define _GNU_SOURCE /* memmem */
 #include "http.h"
 
 #include <pthread.h>
@@ -215,6 +216,24 @@ static const char *header_value(char *buf, size_t size, const char *line, size_t
     return buf;
 }
 
+/*
+ * libcurl re-sends a request by itself when a reused keep-alive connection turns out dead before
+ * any answer arrived, and says so only in its informational text. Counting those lines lets the
+ * caller log the re-send like any other retry. Only CURLINFO_TEXT is looked at: the other kinds
+ * carry the request headers, signature included, and are never stored or logged.
+ */
+static int on_debug(CURL *handle, curl_infotype type, char *data, size_t size, void *userp)
+{
+    static const char marker[] = "retrying a fresh connect";
+    struct transfer *t = userp;
+
+    (void)handle;
+    if (type == CURLINFO_TEXT && size >= sizeof(marker) - 1 &&
+        memmem(data, size, marker, sizeof(marker) - 1) != NULL)
+        t->resp->resent++;
+    return 0;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct transfer *t = userp;
@@ -338,6 +357,9 @@ static CURLcode configure(CURL *easy, struct ec2_http *http, const struct ec2_ht
     SET(CURLOPT_XFERINFODATA, t);
     SET(CURLOPT_NOPROGRESS, 0L);
     SET(CURLOPT_ERRORBUFFER, errbuf);
+    SET(CURLOPT_DEBUGFUNCTION, on_debug);
+    SET(CURLOPT_DEBUGDATA, t);
+    SET(CURLOPT_VERBOSE, 1L);
     SET(CURLOPT_ACCEPT_ENCODING, "");
     if (strcmp(req->method, "GET") == 0) {
         SET(CURLOPT_HTTPGET, 1L);

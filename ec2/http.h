@@ -54,6 +54,7 @@ struct ec2_http_response {
     int64_t date_ms;      /* the Date header (ms since epoch), 0 when absent */
     char retry_after[64]; /* the Retry-After header as sent, "" when absent */
     char request_id[64];  /* x-amzn-RequestId header, "" when absent */
+    int resent; /* times libcurl re-sent the request because a reused connection had died */
 };
 
 /*

@@ -5,6 +5,8 @@
  */
 #include "ami_internal.h"
 
+#include <stdio.h>
+
 #include <stddef.h>
 #include <string.h>
 
@@ -24,11 +26,15 @@ void tf_ami_ec2_diag(struct tf_call *call, enum tf_severity severity, const stru
                       summary, text);
         return;
     }
+    /* Say when retries were spent, so a throttled account is told apart from a one-off error. */
+    char tries[64] = "";
+    if (err->attempts > 1)
+        snprintf(tries, sizeof(tries), " (after %d attempts)", err->attempts);
     if (err->ec2_code[0] != '\0')
-        tf_diag_add(&call->diags, severity, path, summary, "%s", text);
+        tf_diag_add(&call->diags, severity, path, summary, "%s%s", text, tries);
     else
-        tf_diag_add(&call->diags, severity, path, summary, "%s: %s", ec2_error_name(err->code),
-                    text);
+        tf_diag_add(&call->diags, severity, path, summary, "%s: %s%s", ec2_error_name(err->code),
+                    text, tries);
 }
 
 /* Which attribute an EC2 message talks about, by the words it uses. */

@@ -13,8 +13,9 @@
  * the library itself reports it (NULL handle, CURLE_FAILED_INIT, ...), so ec2/ returns its usual
  * errors. Calls that take a handle can only be reached after a successful load.
  *
- * The list of forwarded functions must cover what ec2/ uses: a missing one is a link error (or,
- * if libcurl were still linked, a silent eager load), never a runtime surprise.
+ * The forwarded functions must cover what ec2/ uses: the linker would take a missing one from
+ * libcurl or libxml2 themselves, loading them at exec again, and the build checks that it did not
+ * (provider/transport.cmake).
  */
 #ifndef TF_DEFERRED_LIBS_H
 #define TF_DEFERRED_LIBS_H

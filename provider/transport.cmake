@@ -8,23 +8,27 @@ list(APPEND TF_TRANSPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/deferred_libs.c
   ${CMAKE_CURRENT_LIST_DIR}/main.c)
 
-# libcurl and libxml2 are loaded on first use by deferred_libs.c, which needs their sonames; with
-# --as-needed the executable keeps them (which ec2/ links) out of its DT_NEEDED list. The
-# executable is defined after this file is included, hence the deferred calls.
-function(tf_soname out lib)
-  execute_process(COMMAND ${CMAKE_OBJDUMP} -p ${lib} OUTPUT_VARIABLE dump RESULT_VARIABLE rc)
+# libcurl and libxml2 are loaded on first use by deferred_libs.c, which needs their sonames. The
+# executable does not link them (ec2/ does, for its tests) and, with --as-needed, keeps them out
+# of its DT_NEEDED list; the check after linking fails the build if a libcurl/libxml2 function
+# missing from deferred_libs.c brought them back. The executable is defined after this file is
+# included, hence the deferred calls.
+function(tf_soname out pattern libs)
+  list(FILTER libs INCLUDE REGEX "${pattern}")
+  execute_process(COMMAND ${CMAKE_OBJDUMP} -p ${libs} OUTPUT_VARIABLE dump RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0 OR NOT dump MATCHES "SONAME +([^\n]+)")
-    message(FATAL_ERROR "cannot read the soname of ${lib}")
+    message(FATAL_ERROR "cannot read the soname of ${libs}")
   endif()
   set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
 endfunction()
-list(FILTER CURL_LINK_LIBRARIES INCLUDE REGEX "/libcurl[^/]*$")
-list(FILTER LIBXML2_LINK_LIBRARIES INCLUDE REGEX "/libxml2[^/]*$")
-tf_soname(TF_LIBCURL_SONAME "${CURL_LINK_LIBRARIES}")
-tf_soname(TF_LIBXML2_SONAME "${LIBXML2_LINK_LIBRARIES}")
+tf_soname(TF_LIBCURL_SONAME "/libcurl[^/]*$" "${CURL_LINK_LIBRARIES}")
+tf_soname(TF_LIBXML2_SONAME "/libxml2[^/]*$" "${LIBXML2_LINK_LIBRARIES}")
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/deferred_libs.c PROPERTIES COMPILE_DEFINITIONS
   "TF_LIBCURL_SONAME=\"${TF_LIBCURL_SONAME}\";TF_LIBXML2_SONAME=\"${TF_LIBXML2_SONAME}\"")
-cmake_language(DEFER CALL target_link_libraries terraform-provider-ec2 PRIVATE
-  PkgConfig::CURL PkgConfig::LIBXML2 ${CMAKE_DL_LIBS})
+cmake_language(DEFER CALL target_link_libraries terraform-provider-ec2 PRIVATE ${CMAKE_DL_LIBS})
 cmake_language(DEFER CALL target_link_options terraform-provider-ec2 PRIVATE
   LINKER:--as-needed LINKER:--gc-sections)
+cmake_language(DEFER CALL add_custom_command TARGET terraform-provider-ec2 POST_BUILD
+  COMMAND sh -c "! ${CMAKE_READELF} -d \"$1\" | grep -E 'NEEDED.*(${TF_LIBCURL_SONAME}|${TF_LIBXML2_SONAME})' || { echo \"$1 loads libcurl/libxml2 at start: complete provider/deferred_libs.c\" >&2; exit 1; }"
+          sh $<TARGET_FILE:terraform-provider-ec2>
+  VERBATIM)
