@@ -254,26 +254,28 @@ void tf_ami_destroy(struct tf_call *call, struct tf_apply_op *op)
 
 /* ---- Plan ---- */
 
-/* Announces what the destroy will do with each snapshot of the image. */
+/* Announces what the destroy will do with each snapshot of the image. The snapshots come from the
+ * prior state, which Terraform refreshed just before this plan: no second DescribeImages. */
 static void forecast_snapshots(struct tf_call *call, const char *image_id,
-                               const struct ec2_call_opts *opts)
+                               const struct tf_value *prior, const struct ec2_call_opts *opts)
 {
-    struct ec2_image img = {0};
+    const struct tf_value *ebs = tf_value_get(prior, "ebs_block_device");
     struct ec2_error err;
     struct tf_path path = tf_path_attr("delete_snapshots");
     struct ec2_call_opts real = *opts;
 
+    if (!tf_value_is_known(ebs))
+        return;
     real.dry_run = EC2_BOOL_UNSET; /* DescribeImages only reads */
     ec2_error_init(&err);
-    if (tf_ami_describe_one(&img, call, image_id, &real, &err) <= 0)
-        return;
-    for (size_t i = 0; i < img.n_block_devices; i++) {
-        const struct ec2_block_device *bd = &img.block_devices[i];
+    for (size_t i = 0; i < ebs->u.coll.n; i++) {
+        const char *snapshot = tf_value_get_str(ebs->u.coll.items[i], "snapshot_id", NULL);
+        const char *device = tf_value_get_str(ebs->u.coll.items[i], "device_name", "?");
         const char **users = NULL;
         size_t n = 0;
-        if (!bd->has_ebs || bd->snapshot_id == NULL)
+        if (snapshot == NULL)
             continue;
-        if (tf_ami_snapshot_users(&users, &n, call, bd->snapshot_id, image_id, &real, &err) < 0) {
+        if (tf_ami_snapshot_users(&users, &n, call, snapshot, image_id, &real, &err) < 0) {
             tf_ami_ec2_diag(call, TF_DIAG_WARNING, &path, "Cannot forecast a snapshot's fate",
                             &err);
             continue;
@@ -282,22 +284,19 @@ static void forecast_snapshots(struct tf_call *call, const char *image_id,
             char *list = tf_arena_strdup(call->arena, "");
             for (size_t j = 0; list != NULL && j < n; j++)
                 list = tf_arena_sprintf(call->arena, "%s%s%s", list, j > 0 ? ", " : "", users[j]);
-            char *sum = tf_arena_sprintf(call->arena, "Snapshot %s will be kept", bd->snapshot_id);
+            char *sum = tf_arena_sprintf(call->arena, "Snapshot %s will be kept", snapshot);
             tf_diag_warning(&call->diags, &path, sum != NULL ? sum : "Snapshot will be kept",
                             "Snapshot %s (%s) will be kept: images %s also use it, so EC2 skips "
                             "it when %s is deregistered.",
-                            bd->snapshot_id, bd->device_name ? bd->device_name : "?",
-                            list != NULL ? list : "?", image_id);
+                            snapshot, device, list != NULL ? list : "?", image_id);
         } else {
-            char *sum =
-                tf_arena_sprintf(call->arena, "Snapshot %s will be deleted", bd->snapshot_id);
+            char *sum = tf_arena_sprintf(call->arena, "Snapshot %s will be deleted", snapshot);
             tf_diag_warning(&call->diags, &path, sum != NULL ? sum : "Snapshot will be deleted",
                             "Snapshot %s (%s) will be deleted with image %s (delete_snapshots = "
                             "true).",
-                            bd->snapshot_id, bd->device_name ? bd->device_name : "?", image_id);
+                            snapshot, device, image_id);
         }
     }
-    ec2_image_dispose(&img);
 }
 
 void tf_ami_plan_destroy(struct tf_call *call, struct tf_plan_op *op)
@@ -338,5 +337,5 @@ void tf_ami_plan_destroy(struct tf_call *call, struct tf_plan_op *op)
                            "cannot deregister the image"))
         return;
     if (in.delete_associated_snapshots == EC2_BOOL_TRUE)
-        forecast_snapshots(call, image_id, &opts);
+        forecast_snapshots(call, image_id, op->prior, &opts);
 }
