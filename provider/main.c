@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,6 +44,11 @@
 #define STOP_GRACE_MS 30
 /* How often the parent's presence is checked besides the parent-death signal. */
 #define PARENT_POLL_MS 500
+/* glibc malloc arenas. By default each thread that allocates gets its own arena, up to eight per
+ * core, and every arena keeps its own free memory: with the worker pool and gRPC's threads that
+ * was ~1.2 MiB more peak RSS under load for no measurable throughput (tcache already spares most
+ * allocations the arena lock). MALLOC_ARENA_MAX in the environment still overrides. */
+#define MALLOC_ARENAS 2
 /* The parent-death signal; it only prompts a check, as it also fires when the thread of the parent
  * that started us exits (Go may retire threads) while the parent lives on. */
 #define PARENT_DEATH_SIGNAL SIGUSR2
@@ -220,6 +226,9 @@ int main(int argc, char **argv)
     pid_t parent = getppid();
     bool debug = false;
     int rc;
+
+    if (getenv("MALLOC_ARENA_MAX") == NULL)
+        mallopt(M_ARENA_MAX, MALLOC_ARENAS);
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--debug") == 0 || strcmp(argv[i], "-debug") == 0) {
