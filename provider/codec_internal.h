@@ -21,6 +21,14 @@ int tf_codec__nomem(struct tf_codec_error *err);
 const char *tf_codec__kind_name(enum tf_kind kind);
 /* 0 when s[0..len) is valid UTF-8 without NUL bytes, else TF_CODEC_ERR with a message. */
 int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err);
+/* Size of the buffer tf_codec__excerpt fills: room for a 64-character name and an ellipsis. */
+#define TF_CODEC_EXCERPT_SIZE 72
+/* Copy untrusted s[0..len) into buf (TF_CODEC_EXCERPT_SIZE bytes) so that it can be quoted in a
+ * message, which must be one line of valid UTF-8 (Terraform rejects a diagnostic that is not):
+ * \n, \r and \t are written as those escapes and other control bytes (NUL included) as \xHH,
+ * each invalid UTF-8 byte becomes U+FFFD, and text that does not fit is cut on a character
+ * boundary and ends in "...". Returns buf, always NUL-terminated. */
+const char *tf_codec__excerpt(char buf[TF_CODEC_EXCERPT_SIZE], const char *s, size_t len);
 /* True when s[0..len) is a decimal number: [+-]digits[.digits][e[+-]digits], digits on at least one
  * side of the point, an exponent of at most 15 digits. */
 bool tf_value__number_text_valid(const char *s, size_t len);

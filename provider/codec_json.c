@@ -162,6 +162,7 @@ static int jdecode_object(struct jdec *d, struct json_object *j, const struct tf
 {
     struct tf_value *v = tf_value_collection(d->a, t, t->n);
     struct json_object *child;
+    char quoted[TF_CODEC_EXCERPT_SIZE];
     int rc;
 
     if (v == NULL)
@@ -171,7 +172,8 @@ static int jdecode_object(struct jdec *d, struct json_object *j, const struct tf
         {
             (void)unused;
             if (tf_type_attr_index(t, key) < 0)
-                return tf_codec__fail(d->err, "unexpected attribute \"%.64s\"", key);
+                return tf_codec__fail(d->err, "unexpected attribute \"%s\"",
+                                      tf_codec__excerpt(quoted, key, strlen(key)));
         }
     }
     for (size_t i = 0; i < t->n; i++) {

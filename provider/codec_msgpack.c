@@ -106,6 +106,65 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
     return len;
 }
 
+/* What stands for the input unit at s (n > 0 bytes left) in an excerpt: writes it to rep (at most
+ * 4 bytes, not NUL-terminated), sets *rep_len, and returns how many input bytes it covers. */
+static size_t excerpt_unit(const unsigned char *s, size_t n, char rep[4], size_t *rep_len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t step = utf8_sequence(s, n);
+
+    if (step == 0) {
+        memcpy(rep, "\xef\xbf\xbd", 3);
+        *rep_len = 3;
+        return 1;
+    }
+    if (s[0] < 0x20 || s[0] == 0x7f) {
+        rep[0] = '\\';
+        rep[1] = s[0] == '\n' ? 'n' : s[0] == '\r' ? 'r' : s[0] == '\t' ? 't' : 'x';
+        *rep_len = 2;
+        if (rep[1] == 'x') {
+            rep[2] = hex[s[0] >> 4];
+            rep[3] = hex[s[0] & 0xf];
+            *rep_len = 4;
+        }
+        return 1;
+    }
+    memcpy(rep, s, step);
+    *rep_len = step;
+    return step;
+}
+
+const char *tf_codec__excerpt(char buf[TF_CODEC_EXCERPT_SIZE], const char *s, size_t len)
+{
+    static const char ellipsis[] = "...";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t full = 0, limit, out = 0;
+    char rep[4];
+    size_t rep_len;
+
+    for (size_t i = 0; i < len;) {
+        i += excerpt_unit(u + i, len - i, rep, &rep_len);
+        full += rep_len;
+    }
+    /* Cut only when the whole text cannot fit, and then keep room for the ellipsis. */
+    limit = full < TF_CODEC_EXCERPT_SIZE ? full : TF_CODEC_EXCERPT_SIZE - sizeof(ellipsis);
+    for (size_t i = 0; i < len;) {
+        size_t step = excerpt_unit(u + i, len - i, rep, &rep_len);
+
+        if (out + rep_len > limit)
+            break;
+        memcpy(buf + out, rep, rep_len);
+        out += rep_len;
+        i += step;
+    }
+    if (full > limit) {
+        memcpy(buf + out, ellipsis, sizeof(ellipsis));
+        return buf;
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
 int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -406,6 +465,7 @@ static int decode_map(struct dec *d, const msgpack_object *o, const struct tf_ty
 {
     const msgpack_object_map *m = &o->via.map;
     struct tf_value *v = tf_value_map(d->a, t, m->size);
+    char quoted[TF_CODEC_EXCERPT_SIZE];
     int rc;
 
     if (v == NULL)
@@ -427,7 +487,9 @@ static int decode_map(struct dec *d, const msgpack_object *o, const struct tf_ty
     for (size_t i = 1; i < v->u.map.n; i++) {
         if (strcmp(v->u.map.keys[i - 1], v->u.map.keys[i]) == 0) {
             tf_path_push_key(&d->err->path, v->u.map.keys[i]);
-            return tf_codec__fail(d->err, "the map key \"%.64s\" appears twice", v->u.map.keys[i]);
+            return tf_codec__fail(d->err, "the map key \"%s\" appears twice",
+                                  tf_codec__excerpt(quoted, v->u.map.keys[i],
+                                                    strlen(v->u.map.keys[i])));
         }
     }
     *out = v;
@@ -439,6 +501,7 @@ static int decode_object(struct dec *d, const msgpack_object *o, const struct tf
 {
     const msgpack_object_map *m = &o->via.map;
     struct tf_value *v = tf_value_collection(d->a, t, t->n);
+    char quoted[TF_CODEC_EXCERPT_SIZE];
     int rc;
 
     if (v == NULL)
@@ -455,7 +518,8 @@ static int decode_object(struct dec *d, const msgpack_object *o, const struct tf
             return rc;
         idx = tf_type_attr_index(t, name);
         if (idx < 0)
-            return tf_codec__fail(d->err, "unexpected attribute \"%.64s\"", name);
+            return tf_codec__fail(d->err, "unexpected attribute \"%s\"",
+                                  tf_codec__excerpt(quoted, name, strlen(name)));
         tf_path_push_attr(&d->err->path, name);
         if (v->u.coll.items[idx] != NULL)
             return tf_codec__fail(d->err, "the attribute \"%.64s\" appears twice", name);
@@ -478,15 +542,18 @@ static int decode_dynamic(struct dec *d, const msgpack_object *o, struct tf_valu
 {
     const msgpack_object *pair = o->via.array.ptr;
     const struct tf_type *concrete;
+    const char *type_text;
+    size_t type_len;
     int rc;
 
     if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 2 || !is_text(&pair[0]))
         return tf_codec__fail(d->err, "expected a [type, value] pair for a dynamic value, got %s",
                               got_name(o));
-    rc = tf_type__from_json(
-        &concrete, d->a,
-        pair[0].type == MSGPACK_OBJECT_STR ? pair[0].via.str.ptr : pair[0].via.bin.ptr,
-        pair[0].type == MSGPACK_OBJECT_STR ? pair[0].via.str.size : pair[0].via.bin.size, d->err);
+    type_text = pair[0].type == MSGPACK_OBJECT_STR ? pair[0].via.str.ptr : pair[0].via.bin.ptr;
+    type_len = pair[0].type == MSGPACK_OBJECT_STR ? pair[0].via.str.size : pair[0].via.bin.size;
+    rc = tf_codec__check_text(type_text, type_len, d->err);
+    if (rc == TF_CODEC_OK)
+        rc = tf_type__from_json(&concrete, d->a, type_text, type_len, d->err);
     if (rc != TF_CODEC_OK)
         return rc;
     if (concrete->kind == TF_DYNAMIC)

@@ -113,6 +113,8 @@ int tf_codec__parse_json(struct json_object **out, const char *text, size_t len,
     tok = json_tokener_new_ex(TF_CODEC_MAX_DEPTH);
     if (tok == NULL)
         return tf_codec__nomem(err);
+    /* json-c passes invalid UTF-8 through by default; what is accepted here must re-encode. */
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
     j = json_tokener_parse_ex(tok, text, (int)len);
     jerr = json_tokener_get_error(tok);
     end = json_tokener_get_parse_end(tok);
@@ -171,6 +173,7 @@ int tf_type__from_json_object(const struct tf_type **out, struct tf_arena *a, st
     struct tf_type *t;
     struct json_object *arg;
     const char *kind;
+    char quoted[TF_CODEC_EXCERPT_SIZE];
     size_t n;
     int rc;
 
@@ -181,8 +184,9 @@ int tf_type__from_json_object(const struct tf_type **out, struct tf_arena *a, st
                 return TF_CODEC_OK;
             }
         }
-        return tf_codec__fail(err, "invalid type: unknown primitive type \"%.32s\"",
-                              json_object_get_string(j));
+        return tf_codec__fail(err, "invalid type: unknown primitive type \"%s\"",
+                              tf_codec__excerpt(quoted, json_object_get_string(j),
+                                                (size_t)json_object_get_string_len(j)));
     }
     /* ["kind", argument] with an optional third element (the optional-attribute list of an
      * object type, which only matters to Terraform's own conversions). */
