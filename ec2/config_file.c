@@ -217,10 +217,15 @@ int ec2_ini_load_file(struct ec2_ini *ini, const char *path, bool *found, struct
         size_t n = fread(chunk, 1, sizeof(chunk), f);
         if (n > 0) {
             rc = ec2_buf_append(&content, chunk, n);
+            if (rc == EC2_ERR_TOO_LARGE) {
+                rc = ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
+                                   "cannot load %s: it is larger than %zu bytes", path,
+                                   EC2_INI_MAX_FILE_BYTES);
+                goto cleanup;
+            }
             if (rc < 0) {
-                ec2_error_set(err, rc, EC2_CLASS_LOCAL, "cannot load %s: %s", path,
-                              ec2_strerror(rc));
-                rc = EC2_ERR_CONFIG;
+                rc = ec2_error_set(err, rc, EC2_CLASS_LOCAL, "cannot load %s: %s", path,
+                                   ec2_strerror(rc));
                 goto cleanup;
             }
         }

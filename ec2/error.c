@@ -2,12 +2,13 @@
  * error.c - codes, names and texts of ec2 errors, and the helpers that fill struct ec2_error.
  *
  * Names and texts come from the one EC2_ERROR_LIST in ec2.h so they never drift from the enum.
- * Remote text (EC2's messages) passes through ec2_error_copy_clean() so that a diagnostic is
- * always a single line.
+ * Remote text (EC2's messages) and every formatted message pass through ec2_error_copy_clean() so
+ * that a diagnostic is always one line of valid UTF-8 (Terraform rejects any other text).
  */
 #include "error.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,19 +77,80 @@ bool ec2_error_is_retryable(const struct ec2_error *err)
            (err->error_class == EC2_CLASS_THROTTLING || err->error_class == EC2_CLASS_TRANSIENT);
 }
 
+/* Bytes in the valid UTF-8 sequence at s (n > 0 bytes available; RFC 3629 ranges, so no overlong
+ * forms, surrogates or code points past U+10FFFF), or 0 when invalid. *cut is set when the
+ * sequence is a valid start that the end of the text cuts short. */
+static size_t utf8_sequence(const unsigned char *s, size_t n, bool *cut)
+{
+    unsigned char lo = 0x80, hi = 0xbf;
+    size_t len;
+
+    *cut = false;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        len = 2;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        len = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (s[0] == 0xe0)
+        lo = 0xa0;
+    else if (s[0] == 0xed)
+        hi = 0x9f;
+    else if (s[0] == 0xf0)
+        lo = 0x90;
+    else if (s[0] == 0xf4)
+        hi = 0x8f;
+    for (size_t i = 1; i < len; i++) {
+        if (i == n) {
+            *cut = true;
+            return 0;
+        }
+        if (s[i] < lo || s[i] > hi)
+            return 0;
+        lo = 0x80;
+        hi = 0xbf;
+    }
+    return len;
+}
+
+static bool is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 void ec2_error_copy_clean(char *dst, size_t size, const char *src, size_t len)
 {
-    size_t n = 0;
+    const unsigned char *u = (const unsigned char *)src;
+    size_t n = 0, i = 0, step;
+    bool cut;
 
     if (size == 0)
         return;
-    while (len > 0 && (src[0] == ' ' || src[0] == '\t' || src[0] == '\r' || src[0] == '\n')) {
-        src++;
-        len--;
-    }
-    for (size_t i = 0; i < len && src[i] != '\0' && n + 1 < size; i++) {
-        unsigned char ch = (unsigned char)src[i];
-        dst[n++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
+    len = strnlen(src, len);
+    while (i < len && is_blank(src[i]))
+        i++;
+    /* Each output byte comes from at least one input byte at or after it, so dst may be src. */
+    while (i < len) {
+        step = utf8_sequence(u + i, len - i, &cut);
+        /* A character cut by the caller's byte limit is dropped, not shown half. */
+        if (cut)
+            break;
+        if (step <= 1) {
+            if (n + 1 >= size)
+                break;
+            dst[n++] = step == 0 ? '?' : (u[i] < 0x20 || u[i] == 0x7f) ? ' ' : src[i];
+            i++;
+            continue;
+        }
+        if (n + step >= size)
+            break;
+        memmove(dst + n, src + i, step);
+        n += step;
+        i += step;
     }
     while (n > 0 && dst[n - 1] == ' ')
         n--;

@@ -19,8 +19,10 @@ int ec2_error_set(struct ec2_error *err, int code, enum ec2_error_class error_cl
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
- * Copy at most `len` bytes of untrusted `src` into `dst` (size `size`, always NUL-terminated),
- * turning CR, LF and other control bytes into spaces and trimming surrounding blanks.
+ * Copy at most `len` bytes of untrusted `src` (up to a NUL) into `dst` (size `size`, always
+ * NUL-terminated) as one line of valid UTF-8: CR, LF and other control bytes become spaces, each
+ * byte that is not valid UTF-8 becomes '?', surrounding blanks are trimmed, and text that does not
+ * fit, or that `len` cuts, ends on a character boundary. `dst` may be `src`.
  */
 void ec2_error_copy_clean(char *dst, size_t size, const char *src, size_t len);
 

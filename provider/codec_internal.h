@@ -1,7 +1,7 @@
 /*
  * codec_internal.h - helpers shared by the value layer's own files (value.c, codec_msgpack.c,
  * codec_json.c, type_json.c). Not part of any public contract: nothing outside those files includes
- * it.
+ * it but their unit test.
  */
 #ifndef TF_CODEC_INTERNAL_H
 #define TF_CODEC_INTERNAL_H
@@ -19,6 +19,9 @@ int tf_codec__fail(struct tf_codec_error *err, const char *fmt, ...)
 int tf_codec__nomem(struct tf_codec_error *err);
 /* "a string", "a list", ... for messages. */
 const char *tf_codec__kind_name(enum tf_kind kind);
+/* Length of the longest prefix of s[0..len) that is valid UTF-8 (RFC 3629: no overlong forms,
+ * surrogates or code points past U+10FFFF; NUL bytes count as valid): len when all of it is. */
+size_t tf_codec__utf8_prefix(const char *s, size_t len);
 /* 0 when s[0..len) is valid UTF-8 without NUL bytes, else TF_CODEC_ERR with a message. */
 int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err);
 /* Size of the buffer tf_codec__excerpt fills: room for a 64-character name and an ellipsis. */

@@ -165,20 +165,24 @@ const char *tf_codec__excerpt(char buf[TF_CODEC_EXCERPT_SIZE], const char *s, si
     return buf;
 }
 
-int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err)
+size_t tf_codec__utf8_prefix(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, step;
 
-    for (size_t i = 0; i < len;) {
-        size_t step;
-
-        if (u[i] == 0)
-            return tf_codec__fail(err, "a string contains a NUL character, which is not allowed");
-        step = utf8_sequence(u + i, len - i);
-        if (step == 0)
-            return tf_codec__fail(err, "a string is not valid UTF-8 (bad byte at offset %zu)", i);
+    while (i < len && (step = utf8_sequence(u + i, len - i)) != 0)
         i += step;
-    }
+    return i;
+}
+
+int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err)
+{
+    size_t valid = tf_codec__utf8_prefix(s, len);
+
+    if (valid > 0 && memchr(s, '\0', valid) != NULL)
+        return tf_codec__fail(err, "a string contains a NUL character, which is not allowed");
+    if (valid != len)
+        return tf_codec__fail(err, "a string is not valid UTF-8 (bad byte at offset %zu)", valid);
     return TF_CODEC_OK;
 }
 
@@ -487,9 +491,9 @@ static int decode_map(struct dec *d, const msgpack_object *o, const struct tf_ty
     for (size_t i = 1; i < v->u.map.n; i++) {
         if (strcmp(v->u.map.keys[i - 1], v->u.map.keys[i]) == 0) {
             tf_path_push_key(&d->err->path, v->u.map.keys[i]);
-            return tf_codec__fail(d->err, "the map key \"%s\" appears twice",
-                                  tf_codec__excerpt(quoted, v->u.map.keys[i],
-                                                    strlen(v->u.map.keys[i])));
+            return tf_codec__fail(
+                d->err, "the map key \"%s\" appears twice",
+                tf_codec__excerpt(quoted, v->u.map.keys[i], strlen(v->u.map.keys[i])));
         }
     }
     *out = v;

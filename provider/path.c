@@ -22,7 +22,16 @@ static struct tf_path_step *push(struct tf_path *p, enum tf_path_step_kind kind)
 
 static void copy_name(struct tf_path_step *s, const char *name)
 {
-    snprintf(s->name, sizeof(s->name), "%s", name);
+    size_t len = strlen(name);
+    if (len >= sizeof(s->name)) {
+        /* Cut between characters, never inside one: the name becomes a protobuf string, which
+         * must stay valid UTF-8. Continuation bytes are 10xxxxxx. */
+        len = sizeof(s->name) - 1;
+        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(s->name, name, len);
+    s->name[len] = '\0';
 }
 
 void tf_path_push_attr(struct tf_path *p, const char *name)

@@ -110,11 +110,15 @@ int tf_codec__parse_json(struct json_object **out, const char *text, size_t len,
 
     if (len > INT32_MAX)
         return tf_codec__fail(err, "the JSON text is too large");
+    /* json-c passes invalid UTF-8 through (its optional check lets overlong forms and surrogates
+     * by), and what is accepted here must re-encode: the text is checked as RFC 3629 says first. */
+    end = tf_codec__utf8_prefix(text, len);
+    if (end != len)
+        return tf_codec__fail(err, "malformed JSON at offset %zu: the text is not valid UTF-8",
+                              end);
     tok = json_tokener_new_ex(TF_CODEC_MAX_DEPTH);
     if (tok == NULL)
         return tf_codec__nomem(err);
-    /* json-c passes invalid UTF-8 through by default; what is accepted here must re-encode. */
-    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
     j = json_tokener_parse_ex(tok, text, (int)len);
     jerr = json_tokener_get_error(tok);
     end = json_tokener_get_parse_end(tok);

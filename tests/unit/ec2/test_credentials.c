@@ -146,6 +146,30 @@ static void test_config_file__malformed_line_names_line_not_content(void **state
     ec2_ini_dispose(&ini);
 }
 
+static void test_config_file__too_large_file_is_a_config_error(void **state)
+{
+    char *text = malloc(EC2_INI_MAX_FILE_BYTES + 2);
+    struct ec2_error err;
+    struct ec2_ini ini;
+    bool found = true;
+
+    (void)state;
+    assert_non_null(text);
+    /* one valid line repeated past the limit: only the size can make the load fail */
+    for (size_t i = 0; i <= EC2_INI_MAX_FILE_BYTES; i++)
+        text[i] = i % 8 == 7 ? '\n' : "# big  "[i % 8];
+    text[EC2_INI_MAX_FILE_BYTES + 1] = '\0';
+    write_file("big", text, false);
+    free(text);
+    ec2_ini_init(&ini);
+    ec2_error_init(&err);
+    assert_int_equal(ec2_ini_load_file(&ini, path_of("big"), &found, &err), EC2_ERR_CONFIG);
+    assert_int_equal(err.code, EC2_ERR_CONFIG);
+    assert_non_null(strstr(err.message, "larger than 1048576 bytes"));
+    assert_false(found);
+    ec2_ini_dispose(&ini);
+}
+
 static void test_profiles__credentials_file_wins_and_profile_sections(void **state)
 {
     const char *creds_files[1], *config_files[1];
@@ -477,6 +501,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_config_file__parses_sections_comments_and_nesting, setup),
         cmocka_unit_test_setup(test_config_file__malformed_line_names_line_not_content, setup),
+        cmocka_unit_test_setup(test_config_file__too_large_file_is_a_config_error, setup),
         cmocka_unit_test_setup(test_profiles__credentials_file_wins_and_profile_sections, setup),
         cmocka_unit_test_setup(test_profiles__env_file_locations_and_later_files_override, setup),
         cmocka_unit_test_setup(test_chain__precedence_explicit_env_files, setup),

@@ -1,17 +1,20 @@
 /*
  * test_xml.c - parsing of EC2 answers: a success document for every operation, error
- * documents, and hostile input (truncated, malformed, oversized, DOCTYPE/entity bombs).
+ * documents, and hostile input (truncated, malformed, oversized, DOCTYPE/entity bombs); and
+ * ec2_error_copy_clean (error.c), which every remote text passes through.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "ec2.h"
+#include "error.h"
 #include "ops.h"
 #include "xml.h"
 
@@ -354,6 +357,67 @@ static void test_xml__reads_error_document(void **state)
     assert_non_null(strstr(err.message, "Encoded authorization failure message: abc"));
 }
 
+/* n copies of the character c followed by tail, in a static buffer. */
+static char *repeat(const char *c, size_t n, const char *tail)
+{
+    static char buf[2048];
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        strcat(buf, c);
+    return strcat(buf, tail);
+}
+
+static void test_xml__error_text_is_cut_between_characters(void **state)
+{
+    char doc[2048], message[700], request_id[100];
+    struct ec2_error err;
+
+    (void)state;
+    /* 300 two-byte characters: 255 fill 510 bytes of the 511 the message holds, the 256th would
+     * be cut in half */
+    strcpy(message, repeat("\xc3\xa9", 300, ""));
+    /* 'a' and 20 three-byte characters fill 61 bytes of the request id's 63 */
+    strcpy(request_id, repeat("\xe2\x82\xac", 30, ""));
+    snprintf(doc, sizeof(doc),
+             "<Response><Errors><Error><Code>Bad</Code><Message>%s</Message></Error></Errors>"
+             "<RequestID>a%s</RequestID></Response>",
+             message, request_id);
+    ec2_error_init(&err);
+    assert_true(ec2_xml_read_error(&err, doc, strlen(doc)));
+    assert_string_equal(err.message, repeat("\xc3\xa9", 255, ""));
+    snprintf(request_id, sizeof(request_id), "a%s", repeat("\xe2\x82\xac", 20, ""));
+    assert_string_equal(err.request_id, request_id);
+}
+
+static void test_error__copy_clean_leaves_one_line_of_valid_utf8(void **state)
+{
+    char buf[16], in_place[] = " a\xff"
+                               "b\r\n\xc0\x80 ";
+    struct ec2_error err;
+
+    (void)state;
+    /* control bytes become spaces, invalid and overlong bytes '?', blanks are trimmed */
+    ec2_error_copy_clean(buf, sizeof(buf), " \tx\ty\x7f\xed\xa0\x80z\n", 11);
+    assert_string_equal(buf, "x y ???z");
+    /* a character cut by len is dropped, as is one that would not fit the buffer */
+    ec2_error_copy_clean(buf, sizeof(buf), "ok \xe2\x9c\x93", 5);
+    assert_string_equal(buf, "ok");
+    ec2_error_copy_clean(buf, 6, "abcd\xc3\xa9", 6);
+    assert_string_equal(buf, "abcd");
+    ec2_error_copy_clean(buf, sizeof(buf), "\xf0\x9f\x98\x80!", 5);
+    assert_string_equal(buf, "\xf0\x9f\x98\x80!");
+    /* a NUL ends the text before len does */
+    ec2_error_copy_clean(buf, sizeof(buf), "ab\0cd", 5);
+    assert_string_equal(buf, "ab");
+    /* the destination may be the source */
+    ec2_error_copy_clean(in_place, sizeof(in_place), in_place, strlen(in_place));
+    assert_string_equal(in_place, "a?b  ??");
+    /* a formatted message cut by its buffer ends on a character boundary */
+    ec2_error_set(&err, EC2_ERR_API, EC2_CLASS_CLIENT, "%s", repeat("\xc3\xa9", 300, ""));
+    assert_string_equal(err.message, repeat("\xc3\xa9", 255, ""));
+}
+
 static void test_xml__error_reader_refuses_non_error_documents(void **state)
 {
     static const char html[] = "<html><body>502 Bad Gateway</body></html>";
@@ -503,6 +567,8 @@ int main(void)
         cmocka_unit_test(test_xml__image_attribute),
         cmocka_unit_test(test_xml__snapshots_and_create_snapshot),
         cmocka_unit_test(test_xml__reads_error_document),
+        cmocka_unit_test(test_xml__error_text_is_cut_between_characters),
+        cmocka_unit_test(test_error__copy_clean_leaves_one_line_of_valid_utf8),
         cmocka_unit_test(test_xml__error_reader_refuses_non_error_documents),
         cmocka_unit_test(test_xml__truncated_document_is_transient),
         cmocka_unit_test(test_xml__malformed_document_is_not_retryable),

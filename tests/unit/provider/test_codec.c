@@ -8,12 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "codec.h"
+#include "codec_internal.h"
 
 /* ---- Types under test -------------------------------------------------------------------------
  */
@@ -678,7 +680,7 @@ static void test_codec__json_rejects_malformed_state(void **state)
              "ebs_block_device[0].volume_size", "not a number");
     json_bad(&root, "{\"tags\":{\"k\":1}}", "tags[\"k\"]", "expected a string, got a number");
     json_bad(&root, "{\"id\":\"a\\u0000b\"}", "id", "NUL");
-    json_bad(&root, "{\"id\":\"\xff\"}", "id", "not valid UTF-8");
+    json_bad(&root, "{\"id\":\"\xff\"}", "", "not valid UTF-8");
     json_bad(&root, "{\"enabled\":\"yes\"}", "enabled", "expected a bool, got a string");
     json_bad(&root, "{\"pair\":[\"a\"]}", "pair", "tuple of 2 elements");
     json_bad(&root, "[]", "", "expected an object, got an array");
@@ -760,6 +762,136 @@ static void test_codec__type_json_rejects_malformed_text(void **state)
     assert_null(tf_type_from_json(arena, deep, strlen(deep), &err));
 }
 
+/* ---- Untrusted text in messages
+ * ------------------------------------------------------------------- */
+
+static void assert_excerpt(const char *in, size_t len, const char *want)
+{
+    char buf[TF_CODEC_EXCERPT_SIZE];
+
+    assert_string_equal(tf_codec__excerpt(buf, in, len), want);
+}
+
+/* n copies of the character c, in a static buffer. */
+static char *repeat(const char *c, size_t n)
+{
+    static char buf[512];
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        strcat(buf, c);
+    return buf;
+}
+
+static void test_codec__excerpt_is_one_line_of_valid_utf8(void **state)
+{
+    char want[TF_CODEC_EXCERPT_SIZE];
+    char *text;
+
+    assert_excerpt("device_name", 11, "device_name");
+    assert_excerpt("a\nb\r\tc", 6, "a\\nb\\r\\tc");
+    assert_excerpt("a\0b\x7f\x1b", 5, "a\\x00b\\x7f\\x1b");
+    /* invalid, overlong, surrogate and cut sequences: each bad byte is U+FFFD */
+    assert_excerpt("x\xffy", 3, "x\xef\xbf\xbdy");
+    assert_excerpt("\xc0\x80", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+    assert_excerpt("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    assert_excerpt("ok \xe2\x9c", 5, "ok \xef\xbf\xbd\xef\xbf\xbd");
+    assert_excerpt("web \xe2\x9c\x93", 7, "web \xe2\x9c\x93");
+    /* 71 bytes fit whole; one more and the text is cut to 68 bytes plus "..." */
+    text = repeat("a", 71);
+    assert_excerpt(text, 71, text);
+    snprintf(want, sizeof(want), "%s...", repeat("a", 68));
+    assert_excerpt(repeat("a", 72), 72, want);
+    /* cuts fall between characters: 22 three-byte checkmarks are 66 bytes, a 23rd would pass 68 */
+    snprintf(want, sizeof(want), "%s...", repeat("\xe2\x9c\x93", 22));
+    assert_excerpt(repeat("\xe2\x9c\x93", 40), 120, want);
+    /* an escape is never split either: 67 bytes of text, then \n would pass 68 */
+    text = repeat("a", 67);
+    snprintf(want, sizeof(want), "%s...", text);
+    assert_excerpt(strcat(text, "\n\n\n"), 70, want);
+}
+
+/* msgpack {key: nil} for the object type root, in buf. */
+static size_t msgpack_one_key(uint8_t *buf, const char *key, size_t len)
+{
+    buf[0] = 0x81;
+    buf[1] = 0xd9;
+    buf[2] = (uint8_t)len;
+    memcpy(buf + 3, key, len);
+    buf[3 + len] = 0xc0;
+    return len + 4;
+}
+
+static void assert_decode_message(const uint8_t *buf, size_t len, const char *want)
+{
+    struct tf_value *v = NULL;
+    struct tf_codec_error err;
+
+    assert_int_equal(tf_codec_decode_msgpack(&v, arena, &root, buf, len, &err), TF_CODEC_ERR);
+    assert_string_equal(err.message, want);
+}
+
+static void test_codec__messages_quote_keys_and_types_safely(void **state)
+{
+    uint8_t buf[256];
+    char want[256], long_key[256];
+    struct tf_value *v = NULL;
+    struct tf_codec_error err;
+    const char *key;
+
+    /* msgpack object key with a newline, and one long enough to be cut in a 2-byte character */
+    assert_decode_message(buf, msgpack_one_key(buf, "a\nb", 3), "unexpected attribute \"a\\nb\"");
+    key = strcpy(long_key, repeat("\xc3\xa9", 100));
+    snprintf(want, sizeof(want), "unexpected attribute \"%s...\"", repeat("\xc3\xa9", 34));
+    assert_decode_message(buf, msgpack_one_key(buf, key, 200), want);
+    /* duplicate map key holding a control character */
+    assert_decode_message(BYTES(0x81, K_TAGS, 0x82, 0xa2, 'a', '\r', 0xc0, 0xa2, 'a', '\r', 0xc0),
+                          "the map key \"a\\r\" appears twice");
+    /* the dynamic type text is checked as UTF-8 before it is parsed */
+    assert_decode_message(BYTES(0x81, K_ANY, 0x92, 0xa3, '"', 0xff, '"', 0xc0),
+                          "a string is not valid UTF-8 (bad byte at offset 1)");
+    /* JSON object key with an escaped control character */
+    key = "{\"a\\u0001b\":1}";
+    assert_int_equal(tf_codec_decode_json(&v, arena, &root, key, strlen(key), 0, &err),
+                     TF_CODEC_ERR);
+    assert_string_equal(err.message, "unexpected attribute \"a\\x01b\"");
+    /* JSON type text naming an unknown primitive with a newline */
+    key = "\"st\\nring\"";
+    assert_null(tf_type_from_json(arena, key, strlen(key), &err));
+    assert_string_equal(err.message, "invalid type: unknown primitive type \"st\\nring\"");
+}
+
+static void test_codec__json_rejects_invalid_utf8_anywhere(void **state)
+{
+    static const char *const values[] = {
+        "{\"\xff\":1}",                      /* a key the strict walk would quote */
+        "{\"id\":\"x\",\"\xc0\x80\":1}",     /* an overlong key lenient mode ignores */
+        "{\"id\":\"x\",\"\xed\xa0\x80\":1}", /* a surrogate json-c lets by */
+        "{\"any\":{\"value\":{},\"type\":[\"object\",{\"\xff\":\"string\"}]}}",
+    };
+    static const char *const types[] = {"[\"object\",{\"\xff\":\"string\"}]", "\"st\xff\"",
+                                        "[\"object\",{\"\xf4\x90\x80\x80\":\"bool\"}]"};
+    struct tf_value *v = NULL;
+    struct tf_codec_error err;
+
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        for (int ignore_extra = 0; ignore_extra <= 1; ignore_extra++) {
+            if (tf_codec_decode_json(&v, arena, &root, values[i], strlen(values[i]), ignore_extra,
+                                     &err) != TF_CODEC_ERR)
+                fail_msg("value %zu accepted (ignore_extra %d)", i, ignore_extra);
+            assert_non_null(strstr(err.message, "not valid UTF-8"));
+        }
+    }
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        if (tf_type_from_json(arena, types[i], strlen(types[i]), &err) != NULL)
+            fail_msg("type %zu accepted", i);
+        assert_non_null(strstr(err.message, "not valid UTF-8"));
+    }
+    /* valid multi-byte text still passes */
+    v = json_ok(&root, "{\"id\":\"web \xe2\x9c\x93\",\"\xc3\xa9t\xc3\xa9\":1}", 1);
+    assert_string_equal(tf_value_get_str(v, "id", NULL), "web \xe2\x9c\x93");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -794,6 +926,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_codec__json_rejects_malformed_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec__type_json_round_trips, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_codec__excerpt_is_one_line_of_valid_utf8, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_codec__messages_quote_keys_and_types_safely, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_codec__json_rejects_invalid_utf8_anywhere, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_codec__type_json_rejects_malformed_text, setup,
                                         teardown),
     };

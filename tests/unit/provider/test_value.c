@@ -267,6 +267,27 @@ static void test_path__formats_attributes_indexes_and_keys(void **state)
     assert_string_equal(tf_path_format(&p, buf, 1), "");
 }
 
+/* A long key is cut between characters: path names become protobuf strings (valid UTF-8). */
+static void test_path__cuts_long_names_between_characters(void **state)
+{
+    (void)state;
+    char key[300];
+    size_t n = 0;
+    key[n++] = 'a';
+    while (n + 2 < sizeof(key)) {
+        key[n++] = (char)0xC3; /* e-acute, two bytes */
+        key[n++] = (char)0xA9;
+    }
+    key[n] = '\0';
+    struct tf_path p = TF_PATH_INIT;
+    tf_path_push_key(&p, key);
+    size_t len = strlen(p.steps[0].name);
+    assert_true(len < TF_PATH_MAX_NAME);
+    /* 'a' then whole two-byte characters only. */
+    assert_int_equal((len - 1) % 2, 0);
+    assert_int_equal((unsigned char)p.steps[0].name[len - 1], 0xA9);
+}
+
 static void test_path__stops_at_its_capacity(void **state)
 {
     struct tf_path p = TF_PATH_INIT;
@@ -297,6 +318,7 @@ int main(void)
         cmocka_unit_test(test_value__states_nulls_and_block_collections),
         cmocka_unit_test(test_value__type_equality_is_structural),
         cmocka_unit_test(test_path__formats_attributes_indexes_and_keys),
+        cmocka_unit_test(test_path__cuts_long_names_between_characters),
         cmocka_unit_test(test_path__stops_at_its_capacity),
     };
 
