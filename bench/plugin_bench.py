@@ -20,6 +20,10 @@ usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [
 """
 import argparse
 import os
+import re
+import shutil
+import subprocess
+import tempfile
 import signal
 import statistics
 import sys
@@ -187,11 +191,58 @@ def one_run(binary, args, kp):
             out[f"{name}_provider_cpu"] = (cpu_seconds(p.pid) - c0) / elapsed
             out[f"{name}_client_cpu"] = (time.process_time() - s0) / elapsed
         out["vmhwm_kib"] = vm_hwm_kib(p.pid)
+        out["plan_request"] = plan_req.SerializeToString()
         for c in channels[1:]:
             c.close()
     finally:
         p.close()
     return out
+
+
+def grpc_frame(message):
+    """A unary gRPC request body: uncompressed flag, big-endian length, the message."""
+    return b"\x00" + len(message).to_bytes(4, "big") + message
+
+
+def h2load_rate(h2load, socket_path, path, body_file, requests, streams):
+    """Calls/s of h2load sending `requests` copies of one gRPC request over ONE HTTP/2 connection
+    with `streams` in flight; returns (rate, non-2xx or failed count)."""
+    out = subprocess.run([h2load, f"--base-uri=unix:{socket_path}", "-n", str(requests), "-c", "1",
+                          "-m", str(streams), "-d", body_file, "-H", "content-type: application/grpc",
+                          "-H", "te: trailers", f"http://localhost{path}"],
+                         capture_output=True, text=True, timeout=300)
+    rate = re.search(r"finished in [^,]+, ([0-9.]+) req/s", out.stdout)
+    ok = re.search(r"status codes: (\d+) 2xx", out.stdout)
+    if out.returncode != 0 or rate is None or ok is None:
+        raise SystemExit(f"h2load failed:\n{out.stdout}\n{out.stderr}")
+    return float(rate.group(1)), requests - int(ok.group(1))
+
+
+def h2load_run(h2load, binary, args, plan_request):
+    """The same two methods driven by h2load (nghttp2's C load generator): a client far cheaper than
+    the Python one. h2load has no client certificates, so this provider serves plaintext (launched
+    without PLUGIN_CLIENT_CERT, as go-plugin allows); both methods are measured the same way."""
+    p = Provider.launch(binary, protocol=args.protocol, versions=str(args.protocol), tls=False, env=ENV)
+    try:
+        cfg = dict(PROVIDER_CONFIG, endpoints={"ec2": "http://127.0.0.1:9"})
+        if any(d.is_error for d in p.configure(p.validate_provider_config(cfg).value)):
+            raise SystemExit("ConfigureProvider failed in the h2load run")
+        prefix = "tfplugin6.Provider" if args.protocol == 6 else "tfplugin5.Provider"
+        out = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, path, msg in (("plan", f"/{prefix}/PlanResourceChange", plan_request),
+                                    ("health", "/grpc.health.v1.Health/Check", b"\x0a\x06plugin")):
+                body = os.path.join(tmp, name)
+                with open(body, "wb") as fh:
+                    fh.write(grpc_frame(msg))
+                c0 = cpu_seconds(p.pid)
+                t0 = time.monotonic()
+                out[f"{name}_rps"], out[f"{name}_errors"] = h2load_rate(
+                    h2load, p.handshake.addr, path, body, args.h2load_requests, args.callers)
+                out[f"{name}_provider_cpu"] = (cpu_seconds(p.pid) - c0) / (time.monotonic() - t0)
+        return out
+    finally:
+        p.close()
 
 
 def main():
@@ -203,6 +254,8 @@ def main():
     ap.add_argument("--channels", type=int, default=2)
     ap.add_argument("--protocol", type=int, choices=(5, 6), default=6)
     ap.add_argument("--launches", type=int, default=10, help="bare launches per run for exec-to-handshake")
+    ap.add_argument("--h2load-requests", type=int, default=20000,
+                    help="requests per method in the h2load pass (skipped when h2load is not installed)")
     ap.add_argument("--provider-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the provider only (e.g. MALLOC_ARENA_MAX=2), repeatable")
     args = ap.parse_args()
@@ -256,6 +309,24 @@ def main():
     print(f"        core and client + provider {busy * 100:.0f}% of {os.cpu_count()} shared CPU(s). Both rates come from the")
     print("        same client in the same run: a ratio near 1 means the client and transport bound them and")
     print("        the plan handler's own cost is below what this client can resolve.")
+
+    h2load = shutil.which("h2load")
+    if h2load is None:
+        print("\nh2load (Debian package nghttp2-client) not installed: no C-client pass")
+        return
+    h2 = [h2load_run(h2load, binary, args, runs[0]["plan_request"]) for _ in range(args.runs)]
+
+    def hmed(k):
+        return statistics.median(r[k] for r in h2)
+
+    print()
+    print(f"C client: h2load, one plaintext HTTP/2 connection, {args.callers} streams in flight, "
+          f"{args.h2load_requests} calls per method, median of {len(h2)} runs")
+    print(f"  PlanResourceChange              {hmed('plan_rps'):8.0f} calls/s  "
+          f"(provider CPU {hmed('plan_provider_cpu') * 100:.0f}%, failed {sum(r['plan_errors'] for r in h2)})")
+    print(f"  Health/Check                    {hmed('health_rps'):8.0f} calls/s  "
+          f"(provider CPU {hmed('health_provider_cpu') * 100:.0f}%, failed {sum(r['health_errors'] for r in h2)})")
+    print(f"  plan / health ratio             {hmed('plan_rps') / hmed('health_rps'):8.2f}")
 
 if __name__ == "__main__":
     main()
