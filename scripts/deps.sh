@@ -10,7 +10,7 @@ PACKAGES=(
   libgrpc-dev protobuf-c-compiler libprotobuf-c-dev protobuf-compiler
   libmsgpack-dev libjson-c-dev libcurl4-openssl-dev libssl-dev libxml2-dev libcmocka-dev
   python3 python3-grpcio python3-protobuf python3-msgpack python3-cryptography python3-pytest
-  nodejs npm valgrind
+  nodejs npm valgrind nghttp2-client
 )
 
 missing=()
