@@ -13,6 +13,52 @@
 #include "error.h"
 #include "xml.h"
 
+/* Pages one call may fetch when the caller sets no limit: far beyond any real listing. */
+#define MAX_PAGES 1000
+
+int ec2_ops_paginate(void *out, char **next_token, struct ec2_client *client,
+                     const struct ec2_pager *pager, const void *in, const char *start_token,
+                     int max_pages, const struct ec2_call_opts *opts, struct ec2_error *err)
+{
+    char *token = NULL;
+    int rc = 0;
+
+    *next_token = NULL;
+    if (start_token != NULL && start_token[0] != '\0') {
+        token = strdup(start_token);
+        if (token == NULL)
+            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+    }
+    for (int page = 0; page < MAX_PAGES; page++) {
+        struct ec2_query q;
+        xmlDoc *doc = NULL;
+        char *next = NULL;
+        pager->build_page(&q, in, token, opts);
+        rc = ec2_client_send(&doc, client, pager->action, &q, opts, err);
+        if (rc == 0)
+            rc = pager->parse_page(out, &next, doc, err);
+        xmlFreeDoc(doc);
+        ec2_query_dispose(&q);
+        /* A server repeating its token would page forever: stop on the same token. */
+        if (rc < 0 || next == NULL || (token != NULL && strcmp(next, token) == 0)) {
+            free(next);
+            free(token);
+            token = NULL;
+            break;
+        }
+        free(token);
+        token = next;
+        if (max_pages > 0 && page + 1 >= max_pages)
+            break;
+    }
+    if (rc < 0) {
+        free(token);
+        return rc;
+    }
+    *next_token = token;
+    return 0;
+}
+
 int ec2_ops_require(const char *value, const char *what, struct ec2_error *err)
 {
     if (value == NULL || value[0] == '\0')

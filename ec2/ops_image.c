@@ -14,8 +14,6 @@
 #include "ops.h"
 #include "xml.h"
 
-#define MAX_PAGES 1000
-
 /* ------------------------------------------------------------------ parsing ------------- */
 
 static const struct {
@@ -501,14 +499,25 @@ int ec2_register_image(struct ec2_register_image_output *out, struct ec2_client 
     return rc;
 }
 
+static void build_images_page(struct ec2_query *q, const void *in, const char *token,
+                              const struct ec2_call_opts *opts)
+{
+    ec2_build_describe_images(q, in, token, opts);
+}
+
+static int parse_images_page(void *out, char **next, xmlDoc *doc, struct ec2_error *err)
+{
+    return ec2_parse_describe_images_page(out, next, doc, err);
+}
+
 int ec2_describe_images(struct ec2_describe_images_output *out, struct ec2_client *client,
                         const struct ec2_describe_images_input *in,
                         const struct ec2_call_opts *opts, struct ec2_error *err)
 {
     static const struct ec2_describe_images_input empty;
+    static const struct ec2_pager pager = {"DescribeImages", build_images_page, parse_images_page};
     struct ec2_describe_images_output all;
     char *token = NULL;
-    int rc = 0;
 
     if (out == NULL || client == NULL)
         return ec2_error_set(err, EC2_ERR_INVALID_ARGUMENT, EC2_CLASS_LOCAL,
@@ -516,33 +525,8 @@ int ec2_describe_images(struct ec2_describe_images_output *out, struct ec2_clien
     if (in == NULL)
         in = &empty;
     memset(&all, 0, sizeof(all));
-    if (in->next_token != NULL && in->next_token[0] != '\0') {
-        token = strdup(in->next_token);
-        if (token == NULL)
-            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-    }
-    for (int page = 0; page < MAX_PAGES; page++) {
-        struct ec2_query q;
-        xmlDoc *doc = NULL;
-        char *next = NULL;
-        ec2_build_describe_images(&q, in, token, opts);
-        rc = ec2_client_send(&doc, client, "DescribeImages", &q, opts, err);
-        if (rc == 0)
-            rc = ec2_parse_describe_images_page(&all, &next, doc, err);
-        xmlFreeDoc(doc);
-        ec2_query_dispose(&q);
-        /* A server repeating its token would page forever: stop on the same token. */
-        if (rc < 0 || next == NULL || (token != NULL && strcmp(next, token) == 0)) {
-            free(next);
-            free(token);
-            token = NULL;
-            break;
-        }
-        free(token);
-        token = next;
-        if (in->max_pages > 0 && page + 1 >= in->max_pages)
-            break;
-    }
+    int rc = ec2_ops_paginate(&all, &token, client, &pager, in, in->next_token, in->max_pages, opts,
+                              err);
     if (rc < 0) {
         ec2_describe_images_output_dispose(&all);
         return rc;

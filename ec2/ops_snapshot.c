@@ -10,8 +10,6 @@
 #include "ops.h"
 #include "xml.h"
 
-#define MAX_PAGES 1000
-
 static const struct {
     const char *xml;
     size_t offset;
@@ -137,14 +135,36 @@ void ec2_create_snapshot_output_dispose(struct ec2_create_snapshot_output *out)
     memset(out, 0, sizeof(*out));
 }
 
+static void build_snapshots_page(struct ec2_query *q, const void *in, const char *token,
+                                 const struct ec2_call_opts *opts)
+{
+    const struct ec2_describe_snapshots_input *s = in;
+
+    ec2_query_init(q, "DescribeSnapshots");
+    ec2_query_add_filters(q, s->filters, s->n_filters);
+    if (s->max_results > 0)
+        ec2_query_add_int(q, s->max_results, "MaxResults");
+    ec2_query_add(q, token, "NextToken");
+    ec2_query_add_list(q, "Owner", s->owners, s->n_owners);
+    ec2_query_add_list(q, "RestorableBy", s->restorable_by, s->n_restorable_by);
+    ec2_query_add_list(q, "SnapshotId", s->snapshot_ids, s->n_snapshot_ids);
+    ec2_ops_add_dry_run(q, opts);
+}
+
+static int parse_snapshots_page(void *out, char **next, xmlDoc *doc, struct ec2_error *err)
+{
+    return ec2_parse_describe_snapshots_page(out, next, doc, err);
+}
+
 int ec2_describe_snapshots(struct ec2_describe_snapshots_output *out, struct ec2_client *client,
                            const struct ec2_describe_snapshots_input *in,
                            const struct ec2_call_opts *opts, struct ec2_error *err)
 {
     static const struct ec2_describe_snapshots_input empty;
+    static const struct ec2_pager pager = {"DescribeSnapshots", build_snapshots_page,
+                                           parse_snapshots_page};
     struct ec2_describe_snapshots_output all;
     char *token = NULL;
-    int rc = 0;
 
     if (out == NULL || client == NULL)
         return ec2_error_set(err, EC2_ERR_INVALID_ARGUMENT, EC2_CLASS_LOCAL,
@@ -152,41 +172,8 @@ int ec2_describe_snapshots(struct ec2_describe_snapshots_output *out, struct ec2
     if (in == NULL)
         in = &empty;
     memset(&all, 0, sizeof(all));
-    if (in->next_token != NULL && in->next_token[0] != '\0') {
-        token = strdup(in->next_token);
-        if (token == NULL)
-            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-    }
-    for (int page = 0; page < MAX_PAGES; page++) {
-        struct ec2_query q;
-        xmlDoc *doc = NULL;
-        char *next = NULL;
-        ec2_query_init(&q, "DescribeSnapshots");
-        ec2_query_add_filters(&q, in->filters, in->n_filters);
-        if (in->max_results > 0)
-            ec2_query_add_int(&q, in->max_results, "MaxResults");
-        ec2_query_add(&q, token, "NextToken");
-        ec2_query_add_list(&q, "Owner", in->owners, in->n_owners);
-        ec2_query_add_list(&q, "RestorableBy", in->restorable_by, in->n_restorable_by);
-        ec2_query_add_list(&q, "SnapshotId", in->snapshot_ids, in->n_snapshot_ids);
-        ec2_ops_add_dry_run(&q, opts);
-        rc = ec2_client_send(&doc, client, "DescribeSnapshots", &q, opts, err);
-        if (rc == 0)
-            rc = ec2_parse_describe_snapshots_page(&all, &next, doc, err);
-        xmlFreeDoc(doc);
-        ec2_query_dispose(&q);
-        /* A server repeating its token would page forever: stop on the same token. */
-        if (rc < 0 || next == NULL || (token != NULL && strcmp(next, token) == 0)) {
-            free(next);
-            free(token);
-            token = NULL;
-            break;
-        }
-        free(token);
-        token = next;
-        if (in->max_pages > 0 && page + 1 >= in->max_pages)
-            break;
-    }
+    int rc = ec2_ops_paginate(&all, &token, client, &pager, in, in->next_token, in->max_pages, opts,
+                              err);
     if (rc < 0) {
         ec2_describe_snapshots_output_dispose(&all);
         return rc;
