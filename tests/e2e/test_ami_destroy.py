@@ -157,3 +157,22 @@ def test_image_already_gone_is_a_success_with_a_warning(emu, tmp_path, protocol)
     assert out.exit_code == 0, out.output
     assert find_diag(out.warnings(), "Image already gone")
     assert ADDR not in out.state.resources
+
+
+def test_throttling_beyond_max_retries_is_an_error_naming_the_code(emu, tmp_path, protocol):
+    """Retries are bounded by max_retries: when every attempt is throttled, the destroy fails with a
+    diagnostic that names EC2's code and how many attempts were made, and the state keeps the image."""
+    emu.snapshot("snap-11000000000000002")
+    body = ami_with_snapshot("app-2", "snap-11000000000000002")
+    state = str(tmp_path / "s.tfstate")
+    cfg = config(emu, {"app": body}, provider={"plan_dry_run": False, "max_retries": 1})
+    assert driver(cfg, state, protocol).apply().exit_code == 0
+    emu.admin("DELETE", "requests")
+    emu.fault("throttle", action="DeregisterImage", count=5)
+    out = driver(cfg, state, protocol).destroy()
+    assert out.exit_code == 1, out.output
+    d = find_diag(out.errors(), "Cannot deregister image")
+    assert d is not None, out.output
+    assert d.detail.startswith("RequestLimitExceeded") and "after 2 attempts" in d.detail, d.detail
+    assert [r["error_code"] for r in emu.requests("DeregisterImage")] == ["RequestLimitExceeded"] * 2
+    assert ADDR in out.state.resources
