@@ -16,7 +16,7 @@ CPU use of client and provider is printed so one can tell which side is the bott
 client is, both rates are bounded by the same client and the ratio still compares the two methods.
 
 usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [--channels 2] [--protocol 6]
-                       [--launches 10] [--provider-env NAME=VALUE ...]
+                       [--launches 10] [--provider-env NAME=VALUE ...] [--rss-breakdown]
 """
 import argparse
 import os
@@ -60,6 +60,31 @@ def vm_rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def rss_breakdown(pid):
+    """Resident KiB per mapping kind from /proc/<pid>/smaps: {"libcrypto.so.3 r-xp": KiB, ...};
+    anonymous mappings are grouped as [anon] (thread stacks and malloc arenas included)."""
+    out = {}
+    key = None
+    with open(f"/proc/{pid}/smaps") as fh:
+        for line in fh:
+            head = line.split(None, 5)
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = head[5].strip() if len(head) > 5 else "[anon]"
+                key = f"{os.path.basename(name) if name.startswith('/') else name} {head[1]}"
+            elif head and head[0] == "Rss:":
+                out[key] = out.get(key, 0) + int(head[1])
+    return out
+
+
+def print_breakdown(label, pid):
+    parts = rss_breakdown(pid)
+    total = sum(parts.values())
+    print(f"    RSS at {label}: {total} KiB", flush=True)
+    for key, kib in sorted(parts.items(), key=lambda kv: -kv[1]):
+        if kib >= 64:
+            print(f"      {kib:7d} KiB  {key}")
 
 
 def bare_launch(binary, args, kp):
@@ -141,6 +166,8 @@ def one_run(binary, args, kp):
     p = Provider.launch(binary, protocol=args.protocol, versions=str(args.protocol), client_cert=kp, env=ENV)
     out["handshake_ms"] = (time.monotonic() - t0) * 1000
     try:
+        if args.rss_breakdown:
+            print_breakdown("the handshake (driver launch)", p.pid)
         t0 = time.monotonic()
         p.call("GetProviderSchema")
         out["schema_first_ms"] = (time.monotonic() - t0) * 1000
@@ -161,6 +188,8 @@ def one_run(binary, args, kp):
         diags = p.configure(p.validate_provider_config(cfg).value)
         if any(d.is_error for d in diags):
             raise SystemExit(f"ConfigureProvider failed: {diags}")
+        if args.rss_breakdown:
+            print_breakdown("ConfigureProvider", p.pid)
         block = schema.resources["ec2_ami"].block
         ami = decode_block(block, AMI, {}, "ec2_ami.bench")
         plan_req = p.request("PlanResourceChange", type_name="ec2_ami",
@@ -191,6 +220,8 @@ def one_run(binary, args, kp):
             out[f"{name}_provider_cpu"] = (cpu_seconds(p.pid) - c0) / elapsed
             out[f"{name}_client_cpu"] = (time.process_time() - s0) / elapsed
         out["vmhwm_kib"] = vm_hwm_kib(p.pid)
+        if args.rss_breakdown:
+            print_breakdown("the end of the workload", p.pid)
         out["plan_request"] = plan_req.SerializeToString()
         for c in channels[1:]:
             c.close()
@@ -258,6 +289,9 @@ def main():
                     help="requests per method in the h2load pass (skipped when h2load is not installed)")
     ap.add_argument("--provider-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the provider only (e.g. MALLOC_ARENA_MAX=2), repeatable")
+    ap.add_argument("--rss-breakdown", action="store_true",
+                    help="print resident KiB per mapping (/proc/<pid>/smaps) after the handshake, "
+                         "ConfigureProvider and the workload")
     args = ap.parse_args()
     for item in args.provider_env:
         name, sep, value = item.partition("=")

@@ -200,7 +200,8 @@ struct ec2_client;
 
 /*
  * Create a client: resolves region, endpoint and the credential source (which may run the
- * credential process or query IMDS once).
+ * credential process or query IMDS once). Unless IMDS is queried it makes no libcurl or libxml2
+ * call: the first request sets libcurl up, so a client that never sends never needs them.
  * [out] out: the new client, freed by ec2_client_free(); set on success only.
  * Returns 0, EC2_ERR_INVALID_ARGUMENT, EC2_ERR_NOMEM, EC2_ERR_CONFIG (no region, bad endpoint URL,
  * unreadable explicit file), EC2_ERR_NO_CREDENTIALS (chain found nothing) or

@@ -1,8 +1,8 @@
 /*
  * endpoint.c - region and endpoint resolution (see endpoint.h).
  *
- * URL parsing uses libcurl's URL API, the same parser that sends the request, so the Host we
- * sign is the Host libcurl sends.
+ * The endpoint URL is checked and split here without libcurl (see ec2_endpoint_parse), so that
+ * a client can be created, and its configuration errors reported, before libcurl is needed.
  */
 #include "endpoint.h"
 
@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#include <curl/curl.h>
 
 #include "error.h"
 
@@ -101,56 +99,121 @@ void ec2_endpoint_parts_dispose(struct ec2_endpoint_parts *parts)
     parts->path = NULL;
 }
 
+/* RFC 3986 unreserved characters, the only ones a host name may use here. */
+static bool unreserved(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
+}
+
+static bool hex_digit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* True when [p, end) is a valid RFC 3986 path: pchars, '/' and complete %XX escapes. */
+static bool valid_path(const char *p, const char *end)
+{
+    for (; p < end; p++) {
+        if (*p == '%') {
+            if (end - p < 3 || !hex_digit(p[1]) || !hex_digit(p[2]))
+                return false;
+            p += 2;
+        } else if (!unreserved(*p) && (*p == '\0' || strchr("!$&'()*+,;=:@/", *p) == NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* True when [p, end) is "[v6-literal]" or a non-empty name of unreserved characters. */
+static bool valid_host(const char *p, const char *end)
+{
+    if (p == end)
+        return false;
+    if (*p == '[') {
+        if (end - p < 4 || end[-1] != ']')
+            return false;
+        for (p++; p < end - 1; p++) {
+            if (!hex_digit(*p) && *p != ':' && *p != '.')
+                return false;
+        }
+        return true;
+    }
+    for (; p < end; p++) {
+        if (!unreserved(*p))
+            return false;
+    }
+    return true;
+}
+
+/* True when [p, end) is a decimal port from 1 to 65535. */
+static bool valid_port(const char *p, const char *end)
+{
+    long port = 0;
+
+    if (p == end || end - p > 5)
+        return false;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        port = port * 10 + (*p - '0');
+    }
+    return port >= 1 && port <= 65535;
+}
+
+/*
+ * A strict parser rather than libcurl's URL API, so that creating a client needs no libcurl at
+ * all. It accepts only what an endpoint needs: http(s)://host[:port][/path], the host a name of
+ * unreserved characters or a bracketed IPv6 literal. The Host that is signed is also the Host
+ * header sent (client.c passes it to libcurl), so the two cannot disagree; a URL accepted here
+ * that libcurl still refuses fails the first request with EC2_ERR_CONFIG (http.c).
+ */
 int ec2_endpoint_parse(struct ec2_endpoint_parts *out, const char *url, struct ec2_error *err)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL, *user = NULL;
     struct ec2_endpoint_parts parts = {NULL, NULL};
-    size_t len;
-    int rc = 0;
+    const char *sep, *authority, *authority_end, *host_end, *path_end;
 
-    if (u == NULL)
-        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-    if (url == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        rc = ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
-                           "endpoint \"%.200s\" is not a valid URL", url != NULL ? url : "");
-        goto cleanup;
+    sep = url != NULL ? strstr(url, "://") : NULL;
+    if (sep == NULL || url + strcspn(url, ":/?#@") != sep)
+        return ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
+                             "endpoint \"%.200s\" is not a valid URL",
+                             url != NULL && strchr(url, '@') == NULL ? url : "(not shown)");
+    authority = sep + 3;
+    authority_end = authority + strcspn(authority, "/?#");
+    path_end = authority_end + strcspn(authority_end, "?#");
+    /* Checked before anything echoes the URL, which could then carry a password. */
+    if (memchr(authority, '@', (size_t)(authority_end - authority)) != NULL || *path_end != '\0')
+        return ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
+                             "endpoint must not carry a query string, fragment or user name");
+    if (!((sep - url == 4 && strncasecmp(url, "http", 4) == 0) ||
+          (sep - url == 5 && strncasecmp(url, "https", 5) == 0)))
+        return ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
+                             "endpoint \"%.200s\" must use http or https", url);
+    if (*authority == '[') {
+        host_end = memchr(authority, ']', (size_t)(authority_end - authority));
+        host_end = host_end != NULL ? host_end + 1 : authority_end;
+    } else {
+        host_end = memchr(authority, ':', (size_t)(authority_end - authority));
+        host_end = host_end != NULL ? host_end : authority_end;
     }
-    if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
-        rc = ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
-                           "endpoint \"%.200s\" must use http or https", url);
-        goto cleanup;
-    }
-    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
-        curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-        rc = ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
-                           "endpoint must not carry a query string or user name");
-        goto cleanup;
-    }
-    /* Without CURLU_DEFAULT_PORT only an explicit port is returned: that is what Host shows. */
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-        port = NULL;
-    if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
-        path = NULL;
-    len = strlen(host) + (port != NULL ? strlen(port) + 1 : 0) + 1;
-    parts.host = malloc(len);
-    parts.path = strdup(path != NULL && path[0] != '\0' ? path : "/");
+    if (!valid_host(authority, host_end) ||
+        (host_end != authority_end &&
+         (*host_end != ':' || !valid_port(host_end + 1, authority_end))) ||
+        !valid_path(authority_end, path_end))
+        return ec2_error_set(err, EC2_ERR_CONFIG, EC2_CLASS_LOCAL,
+                             "endpoint \"%.200s\" is not a valid URL: it must be "
+                             "http(s)://host[:port][/path]",
+                             url);
+    /* The authority as written: an explicit port is part of what the Host header shows. */
+    parts.host = strndup(authority, (size_t)(authority_end - authority));
+    parts.path = authority_end == path_end
+                     ? strdup("/")
+                     : strndup(authority_end, (size_t)(path_end - authority_end));
     if (parts.host == NULL || parts.path == NULL) {
         ec2_endpoint_parts_dispose(&parts);
-        rc = ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-        goto cleanup;
+        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
     }
-    snprintf(parts.host, len, "%s%s%s", host, port != NULL ? ":" : "", port != NULL ? port : "");
     *out = parts;
-cleanup:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(path);
-    curl_free(query);
-    curl_free(user);
-    curl_url_cleanup(u);
-    return rc;
+    return 0;
 }

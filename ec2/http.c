@@ -92,17 +92,6 @@ int ec2_http_new(struct ec2_http **out, const struct ec2_http_config *config, st
     }
     if (pthread_mutex_init(&http->pool_lock, NULL) != 0)
         goto fail_locks;
-    http->share = curl_share_init();
-    if (http->share == NULL ||
-        curl_share_setopt(http->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
-        curl_share_setopt(http->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
-        curl_share_setopt(http->share, CURLSHOPT_USERDATA, http) != CURLSHE_OK ||
-        curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-        curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
-        curl_share_cleanup(http->share);
-        pthread_mutex_destroy(&http->pool_lock);
-        goto fail_locks;
-    }
     *out = http;
     return 0;
 
@@ -112,12 +101,42 @@ fail_locks:
     free(http->ca_bundle);
     free(http->user_agent);
     free(http);
-    return ec2_error_set(err, EC2_ERR_GENERIC, EC2_CLASS_LOCAL, "cannot set up libcurl");
+    return ec2_error_set(err, EC2_ERR_GENERIC, EC2_CLASS_LOCAL, "cannot create a mutex");
 nomem:
     free(http->ca_bundle);
     free(http->user_agent);
     free(http);
     return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+}
+
+/*
+ * The share is made by the first request rather than by ec2_http_new(), so that creating a
+ * transport makes no libcurl call: a program that loads libcurl on first use (the provider does)
+ * then loads it only once something is sent. 0, or EC2_ERR_GENERIC with err filled.
+ */
+static int share_ready(struct ec2_http *http, struct ec2_error *err)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&http->pool_lock);
+    if (http->share == NULL) {
+        CURLSH *share = curl_share_init();
+        if (share == NULL ||
+            curl_share_setopt(share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+            curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+            curl_share_setopt(share, CURLSHOPT_USERDATA, http) != CURLSHE_OK ||
+            curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+            curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+            if (share != NULL)
+                curl_share_cleanup(share);
+            rc = ec2_error_set(err, EC2_ERR_GENERIC, EC2_CLASS_LOCAL,
+                               "cannot set up libcurl (is it installed?)");
+        } else {
+            http->share = share;
+        }
+    }
+    pthread_mutex_unlock(&http->pool_lock);
+    return rc;
 }
 
 static void slot_free(struct slot *s)
@@ -138,7 +157,8 @@ void ec2_http_free(struct ec2_http *http)
         http->free_slots = s->next;
         slot_free(s);
     }
-    curl_share_cleanup(http->share);
+    if (http->share != NULL)
+        curl_share_cleanup(http->share);
     pthread_mutex_destroy(&http->pool_lock);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&http->share_locks[i]);
@@ -437,6 +457,9 @@ int ec2_http_perform(struct ec2_http_response *out, struct ec2_http *http,
     }
     if (timeout_ms <= 0)
         timeout_ms = 60000;
+    rc = share_ready(http, err);
+    if (rc < 0)
+        return rc;
     /* libcurl would otherwise add "Expect: 100-continue" to larger bodies and wait for it. */
     tmp = curl_slist_append(headers, "Expect:");
     if (tmp == NULL)

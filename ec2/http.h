@@ -31,7 +31,8 @@ struct ec2_http_config {
 
 struct ec2_http;
 
-/* [out] out: freed with ec2_http_free(). 0, EC2_ERR_NOMEM or EC2_ERR_GENERIC (libcurl). */
+/* [out] out: freed with ec2_http_free(). 0, EC2_ERR_NOMEM or EC2_ERR_GENERIC (no mutex). Makes
+ * no libcurl call: the first ec2_http_perform() sets libcurl up. */
 int ec2_http_new(struct ec2_http **out, const struct ec2_http_config *config,
                  struct ec2_error *err);
 void ec2_http_free(struct ec2_http *http);
@@ -63,7 +64,8 @@ struct ec2_http_response {
  * Returns 0; EC2_ERR_CANCELLED; EC2_ERR_TIMEOUT (class TIMEOUT when the call's deadline
  * passed, class TRANSIENT when only the attempt's own timeout did); EC2_ERR_TOO_LARGE;
  * EC2_ERR_TLS (class CLIENT); EC2_ERR_NETWORK (class TRANSIENT: refused, reset, DNS...);
- * EC2_ERR_NOMEM.
+ * EC2_ERR_NOMEM; EC2_ERR_GENERIC (class LOCAL) when libcurl cannot be set up; EC2_ERR_CONFIG when
+ * libcurl refuses the URL.
  */
 int ec2_http_perform(struct ec2_http_response *out, struct ec2_http *http,
                      const struct ec2_http_request *req, struct ec2_error *err);

@@ -37,7 +37,6 @@
     X(curl_easy_reset)                                                                             \
     X(curl_easy_setopt)                                                                            \
     X(curl_easy_strerror)                                                                          \
-    X(curl_free)                                                                                   \
     X(curl_getdate)                                                                                \
     X(curl_global_cleanup)                                                                         \
     X(curl_global_init)                                                                            \
@@ -52,11 +51,7 @@
     X(curl_share_init)                                                                             \
     X(curl_share_setopt)                                                                           \
     X(curl_slist_append)                                                                           \
-    X(curl_slist_free_all)                                                                         \
-    X(curl_url)                                                                                    \
-    X(curl_url_cleanup)                                                                            \
-    X(curl_url_get)                                                                                \
-    X(curl_url_set)
+    X(curl_slist_free_all)
 
 #define XML_FUNCTIONS(X)                                                                           \
     X(xmlCleanupParser)                                                                            \
@@ -159,7 +154,6 @@ FORWARD(CURL *, curl_easy_init, NULL, (void), ())
 FORWARD_VOID(curl_easy_cleanup, (CURL * h), (h))
 FORWARD_VOID(curl_easy_reset, (CURL * h), (h))
 FORWARD(const char *, curl_easy_strerror, "libcurl could not be loaded", (CURLcode code), (code))
-FORWARD_VOID(curl_free, (void *p), (p))
 FORWARD(time_t, curl_getdate, -1, (const char *text, const time_t *unused), (text, unused))
 FORWARD(CURLcode, curl_global_init, CURLE_FAILED_INIT, (long flags), (flags))
 FORWARD_VOID(curl_global_cleanup, (void), ())
@@ -178,12 +172,6 @@ FORWARD(CURLSHcode, curl_share_cleanup, CURLSHE_INVALID, (CURLSH * sh), (sh))
 FORWARD(struct curl_slist *, curl_slist_append, NULL, (struct curl_slist * list, const char *data),
         (list, data))
 FORWARD_VOID(curl_slist_free_all, (struct curl_slist * list), (list))
-FORWARD(CURLU *, curl_url, NULL, (void), ())
-FORWARD_VOID(curl_url_cleanup, (CURLU * u), (u))
-FORWARD(CURLUcode, curl_url_get, CURLUE_BAD_HANDLE,
-        (CURLU * u, CURLUPart what, char **part, unsigned int flags), (u, what, part, flags))
-FORWARD(CURLUcode, curl_url_set, CURLUE_BAD_HANDLE,
-        (CURLU * u, CURLUPart what, const char *part, unsigned int flags), (u, what, part, flags))
 
 /* Every CURLINFO takes a pointer to where the answer goes. */
 CURLcode curl_easy_getinfo(CURL *h, CURLINFO info, ...)

@@ -124,13 +124,36 @@ static void test_endpoint__parts_for_signing(void **state)
     assert_string_equal(parts.host, "[::1]:9000");
     assert_string_equal(parts.path, "/ec2/");
     ec2_endpoint_parts_dispose(&parts);
+    /* Scheme case does not matter; the authority and path are kept as written. */
+    assert_int_equal(ec2_endpoint_parse(&parts, "HTTPS://Ec2.Example:8443/a%2Fb/c", &err), 0);
+    assert_string_equal(parts.host, "Ec2.Example:8443");
+    assert_string_equal(parts.path, "/a%2Fb/c");
+    ec2_endpoint_parts_dispose(&parts);
 }
 
 static void test_endpoint__refuses_bad_urls(void **state)
 {
     static const char *const bad[] = {
-        "ftp://example.com",        "not a url", "", "http://user:pw@example.com/",
+        "ftp://example.com",
+        "not a url",
+        "",
+        "http://user:pw@example.com/",
         "https://example.com/?x=1",
+        "https://example.com/#top",
+        "https://",
+        "https:///path",
+        "http://host:/",
+        "http://host:0/",
+        "http://host:65536/",
+        "http://host:80x/",
+        "http://ho st/",
+        "http://h\xc3\xa9te/",
+        "http://[::1/",
+        "http://[::g]/",
+        "http://[::1]x/",
+        "http://host/a b",
+        "http://host/%zz",
+        "http:/host/",
     };
     struct ec2_endpoint_parts parts;
     struct ec2_error err;
@@ -141,8 +164,12 @@ static void test_endpoint__refuses_bad_urls(void **state)
         assert_int_equal(ec2_endpoint_parse(&parts, bad[i], &err), EC2_ERR_CONFIG);
         assert_int_equal(err.error_class, EC2_CLASS_LOCAL);
     }
-    /* The credentials-bearing URL is never echoed back. */
+    /* The credentials-bearing URL is never echoed back, whatever else is wrong with it. */
     ec2_endpoint_parse(&parts, "http://user:pw@example.com/", &err);
+    assert_null(strstr(err.message, "pw"));
+    ec2_endpoint_parse(&parts, "ftp://user:pw@example.com/", &err);
+    assert_null(strstr(err.message, "pw"));
+    ec2_endpoint_parse(&parts, "user:pw@example.com", &err);
     assert_null(strstr(err.message, "pw"));
 }
 
