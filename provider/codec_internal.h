@@ -36,6 +36,40 @@ const char *tf_codec__excerpt(char buf[TF_CODEC_EXCERPT_SIZE], const char *s, si
  * side of the point, an exponent of at most 15 digits. */
 bool tf_value__number_text_valid(const char *s, size_t len);
 
+/* Where a walk of a value is, kept as references (attribute names from the type, map keys from the
+ * value being walked) that cost nothing to push and pop on every element; tf_codec__trail_path
+ * turns it into err->path only when an error is reported, while those references are still alive.
+ * After a failed step the walk returns without popping, so the trail then ends at the culprit.
+ * Steps past TF_PATH_MAX_STEPS are counted but not kept: the reported path then names an ancestor.
+ */
+struct tf_codec_trail {
+    size_t n;
+    struct {
+        enum tf_path_step_kind kind;
+        const char *name; /* ATTR, KEY: NUL-terminated */
+        int64_t index;    /* INDEX */
+    } steps[TF_PATH_MAX_STEPS];
+};
+
+static inline void tf_codec__trail_push(struct tf_codec_trail *t, enum tf_path_step_kind kind,
+                                        const char *name, int64_t index)
+{
+    if (t->n < TF_PATH_MAX_STEPS) {
+        t->steps[t->n].kind = kind;
+        t->steps[t->n].name = name;
+        t->steps[t->n].index = index;
+    }
+    t->n++;
+}
+
+static inline void tf_codec__trail_pop(struct tf_codec_trail *t)
+{
+    t->n--;
+}
+
+/* Replaces *path with the trail's steps. */
+void tf_codec__trail_path(const struct tf_codec_trail *t, struct tf_path *path);
+
 struct json_object;
 /* Parse one JSON document of exactly len bytes (trailing whitespace allowed), nesting at most
  * TF_CODEC_MAX_DEPTH deep. On success *out is owned by the caller (json_object_put); note that

@@ -23,6 +23,7 @@ struct jdec {
     struct tf_arena *a;
     struct tf_codec_error *err;
     int ignore_extra;
+    struct tf_codec_trail trail;
 };
 
 static const char *json_kind_name(struct json_object *j)
@@ -117,12 +118,12 @@ static int jdecode_items(struct jdec *d, struct json_object *j, const struct tf_
     if (v == NULL)
         return tf_codec__nomem(d->err);
     for (size_t i = 0; i < n; i++) {
-        tf_path_push_index(&d->err->path, (int64_t)i);
+        tf_codec__trail_push(&d->trail, TF_STEP_INDEX, NULL, (int64_t)i);
         rc = jdecode(d, json_object_array_get_idx(j, i),
                      t->kind == TF_TUPLE ? t->elems[i] : t->elem, &v->u.coll.items[i]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_pop(&d->err->path);
+        tf_codec__trail_pop(&d->trail);
     }
     *out = v;
     return TF_CODEC_OK;
@@ -145,11 +146,11 @@ static int jdecode_map(struct jdec *d, struct json_object *j, const struct tf_ty
         v->u.map.keys[i] = tf_arena_strdup(d->a, key);
         if (v->u.map.keys[i] == NULL)
             return tf_codec__nomem(d->err);
-        tf_path_push_key(&d->err->path, key);
+        tf_codec__trail_push(&d->trail, TF_STEP_KEY, v->u.map.keys[i], 0);
         rc = jdecode(d, child, t->elem, &v->u.map.vals[i]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_pop(&d->err->path);
+        tf_codec__trail_pop(&d->trail);
         i++;
     }
     tf_value_map_sort(v);
@@ -180,11 +181,11 @@ static int jdecode_object(struct jdec *d, struct json_object *j, const struct tf
         /* Old state may predate an attribute: absent reads as null. */
         if (!json_object_object_get_ex(j, t->attrs[i].name, &child))
             child = NULL;
-        tf_path_push_attr(&d->err->path, t->attrs[i].name);
+        tf_codec__trail_push(&d->trail, TF_STEP_ATTR, t->attrs[i].name, 0);
         rc = jdecode(d, child, t->attrs[i].type, &v->u.coll.items[i]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_pop(&d->err->path);
+        tf_codec__trail_pop(&d->trail);
     }
     *out = v;
     return TF_CODEC_OK;
@@ -281,6 +282,8 @@ int tf_codec_decode_json(struct tf_value **out, struct tf_arena *a, const struct
     if (rc != TF_CODEC_OK)
         return rc;
     rc = jdecode(&d, j, type, out);
+    if (rc != TF_CODEC_OK)
+        tf_codec__trail_path(&d.trail, &err->path);
     json_object_put(j);
     return rc;
 }

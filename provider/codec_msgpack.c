@@ -12,7 +12,8 @@
  * 2. msgpack-c (msgpack_unpack_next) parses the bytes into a msgpack_object tree. Its unpacker is
  *    iterative with a fixed stack of 32 containers, which is why TF_CODEC_MAX_DEPTH is 32.
  * 3. decode walks that tree against the expected type, building tf_values in the caller's arena and
- *    keeping err->path at the place being read, so an error leaves it pointing at the culprit.
+ *    keeping a trail of the place being read (codec_internal.h), which becomes err->path when an
+ *    error stops the walk, so the path points at the culprit.
  *
  * Encoding walks the value alongside the type it is written as (the schema type), because only the
  * type says where `dynamic` wrappers and empty-for-null block collections belong.
@@ -177,13 +178,40 @@ size_t tf_codec__utf8_prefix(const char *s, size_t len)
 
 int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err)
 {
-    size_t valid = tf_codec__utf8_prefix(s, len);
+    size_t ascii = 0, valid;
+
+    /* Most text is ASCII without NUL bytes, which this one cheap pass accepts. */
+    while (ascii < len && (unsigned char)s[ascii] - 1u < 0x7fu)
+        ascii++;
+    if (ascii == len)
+        return TF_CODEC_OK;
+    valid = ascii + tf_codec__utf8_prefix(s + ascii, len - ascii);
 
     if (valid > 0 && memchr(s, '\0', valid) != NULL)
         return tf_codec__fail(err, "a string contains a NUL character, which is not allowed");
     if (valid != len)
         return tf_codec__fail(err, "a string is not valid UTF-8 (bad byte at offset %zu)", valid);
     return TF_CODEC_OK;
+}
+
+void tf_codec__trail_path(const struct tf_codec_trail *t, struct tf_path *path)
+{
+    size_t kept = t->n < TF_PATH_MAX_STEPS ? t->n : TF_PATH_MAX_STEPS;
+
+    path->n = 0;
+    for (size_t i = 0; i < kept; i++) {
+        switch (t->steps[i].kind) {
+        case TF_STEP_ATTR:
+            tf_path_push_attr(path, t->steps[i].name);
+            break;
+        case TF_STEP_KEY:
+            tf_path_push_key(path, t->steps[i].name);
+            break;
+        case TF_STEP_INDEX:
+            tf_path_push_index(path, t->steps[i].index);
+            break;
+        }
+    }
 }
 
 /* ---- Step 1: bounds -------------------------------------------------------------------------- */
@@ -338,6 +366,7 @@ static int check_bounds(const uint8_t *buf, size_t len, struct tf_codec_error *e
 struct dec {
     struct tf_arena *a;
     struct tf_codec_error *err;
+    struct tf_codec_trail trail;
 };
 
 static const char *got_name(const msgpack_object *o)
@@ -376,12 +405,22 @@ static int new_or_nomem(struct dec *d, struct tf_value **out, struct tf_value *v
     return TF_CODEC_OK;
 }
 
-/* A string from str or bin bytes (Terraform's own decoder accepts both), copied NUL-terminated. */
+/* The bytes of a str or bin object (Terraform's own decoder accepts both as text). */
+static void text_bytes(const msgpack_object *o, const char **p, size_t *n)
+{
+    *p = o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : o->via.bin.ptr;
+    *n = o->type == MSGPACK_OBJECT_STR ? o->via.str.size : o->via.bin.size;
+}
+
+/* A string from str or bin bytes, checked and copied NUL-terminated. */
 static int text_of(struct dec *d, const msgpack_object *o, const char **out)
 {
-    const char *p = o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : o->via.bin.ptr;
-    size_t n = o->type == MSGPACK_OBJECT_STR ? o->via.str.size : o->via.bin.size;
-    int rc = tf_codec__check_text(p, n, d->err);
+    const char *p;
+    size_t n;
+    int rc;
+
+    text_bytes(o, &p, &n);
+    rc = tf_codec__check_text(p, n, d->err);
 
     if (rc != TF_CODEC_OK)
         return rc;
@@ -453,12 +492,12 @@ static int decode_items(struct dec *d, const msgpack_object *o, const struct tf_
     if (v == NULL)
         return tf_codec__nomem(d->err);
     for (uint32_t i = 0; i < arr->size; i++) {
-        tf_path_push_index(&d->err->path, i);
+        tf_codec__trail_push(&d->trail, TF_STEP_INDEX, NULL, i);
         rc = decode(d, &arr->ptr[i], t->kind == TF_TUPLE ? t->elems[i] : t->elem,
                     &v->u.coll.items[i]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_pop(&d->err->path);
+        tf_codec__trail_pop(&d->trail);
     }
     *out = v;
     return TF_CODEC_OK;
@@ -481,16 +520,16 @@ static int decode_map(struct dec *d, const msgpack_object *o, const struct tf_ty
         rc = text_of(d, &m->ptr[i].key, &v->u.map.keys[i]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_push_key(&d->err->path, v->u.map.keys[i]);
+        tf_codec__trail_push(&d->trail, TF_STEP_KEY, v->u.map.keys[i], 0);
         rc = decode(d, &m->ptr[i].val, t->elem, &v->u.map.vals[i]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_pop(&d->err->path);
+        tf_codec__trail_pop(&d->trail);
     }
     tf_value_map_sort(v);
     for (size_t i = 1; i < v->u.map.n; i++) {
         if (strcmp(v->u.map.keys[i - 1], v->u.map.keys[i]) == 0) {
-            tf_path_push_key(&d->err->path, v->u.map.keys[i]);
+            tf_codec__trail_push(&d->trail, TF_STEP_KEY, v->u.map.keys[i], 0);
             return tf_codec__fail(
                 d->err, "the map key \"%s\" appears twice",
                 tf_codec__excerpt(quoted, v->u.map.keys[i], strlen(v->u.map.keys[i])));
@@ -506,6 +545,9 @@ static int decode_object(struct dec *d, const msgpack_object *o, const struct tf
     const msgpack_object_map *m = &o->via.map;
     struct tf_value *v = tf_value_collection(d->a, t, t->n);
     char quoted[TF_CODEC_EXCERPT_SIZE];
+    /* Terraform writes an object's keys in the type's own (sorted) order, so the attribute after
+     * the previous key is tried first. */
+    size_t next = 0;
     int rc;
 
     if (v == NULL)
@@ -513,28 +555,34 @@ static int decode_object(struct dec *d, const msgpack_object *o, const struct tf
     for (uint32_t i = 0; i < m->size; i++) {
         const msgpack_object *key = &m->ptr[i].key;
         const char *name;
+        size_t len;
         int idx;
 
         if (!is_text(key))
             return tf_codec__fail(d->err, "an object key must be a string, got %s", got_name(key));
-        rc = text_of(d, key, &name);
-        if (rc != TF_CODEC_OK)
-            return rc;
-        idx = tf_type_attr_index(t, name);
+        /* Compared as bytes: a key equal to an attribute name is valid text, any other is an
+         * error whose excerpt copes with whatever bytes it holds. */
+        text_bytes(key, &name, &len);
+        if (next < t->n && tf_attr_name_cmp(t->attrs[next].name, name, len) == 0)
+            idx = (int)next;
+        else
+            idx = tf_type_attr_find(t, name, len);
         if (idx < 0)
             return tf_codec__fail(d->err, "unexpected attribute \"%s\"",
-                                  tf_codec__excerpt(quoted, name, strlen(name)));
-        tf_path_push_attr(&d->err->path, name);
+                                  tf_codec__excerpt(quoted, name, len));
+        next = (size_t)idx + 1;
+        tf_codec__trail_push(&d->trail, TF_STEP_ATTR, t->attrs[idx].name, 0);
         if (v->u.coll.items[idx] != NULL)
-            return tf_codec__fail(d->err, "the attribute \"%.64s\" appears twice", name);
+            return tf_codec__fail(d->err, "the attribute \"%.64s\" appears twice",
+                                  t->attrs[idx].name);
         rc = decode(d, &m->ptr[i].val, t->attrs[idx].type, &v->u.coll.items[idx]);
         if (rc != TF_CODEC_OK)
             return rc;
-        tf_path_pop(&d->err->path);
+        tf_codec__trail_pop(&d->trail);
     }
     for (size_t i = 0; i < t->n; i++) {
         if (v->u.coll.items[i] == NULL) {
-            tf_path_push_attr(&d->err->path, t->attrs[i].name);
+            tf_codec__trail_push(&d->trail, TF_STEP_ATTR, t->attrs[i].name, 0);
             return tf_codec__fail(d->err, "the attribute \"%.64s\" is missing", t->attrs[i].name);
         }
     }
@@ -651,6 +699,8 @@ int tf_codec_decode_msgpack(struct tf_value **out, struct tf_arena *a, const str
         rc = tf_codec__fail(err, "malformed msgpack");
         break;
     }
+    if (rc != TF_CODEC_OK)
+        tf_codec__trail_path(&d.trail, &err->path);
     msgpack_unpacked_destroy(&unpacked);
     return rc;
 }
@@ -660,6 +710,7 @@ int tf_codec_decode_msgpack(struct tf_value **out, struct tf_arena *a, const str
 struct enc {
     msgpack_packer pk;
     struct tf_codec_error *err;
+    struct tf_codec_trail trail;
     int pack_failed; /* msgpack-c reports a failed buffer append by a non-zero return */
 };
 
@@ -712,11 +763,11 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
         e->pack_failed |= msgpack_pack_array(&e->pk, v->u.coll.n);
         for (size_t i = 0; i < v->u.coll.n; i++) {
             elem = t->kind == TF_TUPLE ? t->elems[i] : t->elem;
-            tf_path_push_index(&e->err->path, (int64_t)i);
+            tf_codec__trail_push(&e->trail, TF_STEP_INDEX, NULL, (int64_t)i);
             rc = encode(e, v->u.coll.items[i], elem);
             if (rc != TF_CODEC_OK)
                 return rc;
-            tf_path_pop(&e->err->path);
+            tf_codec__trail_pop(&e->trail);
         }
         return TF_CODEC_OK;
     case TF_MAP:
@@ -726,11 +777,11 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
                 return tf_codec__fail(e->err, "map keys are not sorted and unique (the provider "
                                               "forgot tf_value_map_sort)");
             pack_text(e, v->u.map.keys[i], strlen(v->u.map.keys[i]));
-            tf_path_push_key(&e->err->path, v->u.map.keys[i]);
+            tf_codec__trail_push(&e->trail, TF_STEP_KEY, v->u.map.keys[i], 0);
             rc = encode(e, v->u.map.vals[i], t->elem);
             if (rc != TF_CODEC_OK)
                 return rc;
-            tf_path_pop(&e->err->path);
+            tf_codec__trail_pop(&e->trail);
         }
         return TF_CODEC_OK;
     case TF_OBJECT:
@@ -740,11 +791,11 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
         e->pack_failed |= msgpack_pack_map(&e->pk, t->n);
         for (size_t i = 0; i < t->n; i++) {
             pack_text(e, t->attrs[i].name, strlen(t->attrs[i].name));
-            tf_path_push_attr(&e->err->path, t->attrs[i].name);
+            tf_codec__trail_push(&e->trail, TF_STEP_ATTR, t->attrs[i].name, 0);
             rc = encode(e, v->u.coll.items[i], t->attrs[i].type);
             if (rc != TF_CODEC_OK)
                 return rc;
-            tf_path_pop(&e->err->path);
+            tf_codec__trail_pop(&e->trail);
         }
         return TF_CODEC_OK;
     case TF_DYNAMIC:
@@ -797,6 +848,7 @@ int tf_codec_encode_msgpack(uint8_t **out, size_t *out_len, const struct tf_valu
     if (rc == TF_CODEC_OK && e.pack_failed)
         rc = tf_codec__nomem(err);
     if (rc != TF_CODEC_OK) {
+        tf_codec__trail_path(&e.trail, &err->path);
         msgpack_sbuffer_destroy(&sbuf);
         return rc;
     }

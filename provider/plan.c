@@ -24,22 +24,22 @@ void tf_paths_add(struct tf_call *call, struct tf_paths *paths, const struct tf_
 }
 
 /* On create, apply fills every computed attribute the configuration left null, so the plan must say
- * "known after apply" for it; nested block elements follow the same rule. */
+ * "known after apply" for it; nested block elements follow the same rule. obj is typed by
+ * tf_schema_type(block), whose attr_flags say which attributes are computed. */
 static void mark_unknown_computed(struct tf_call *call, const struct tf_schema_block *block,
                                   struct tf_value *obj)
 {
-    if (!tf_value_is_known(obj))
+    if (!tf_value_is_known(obj) || obj->type->attr_flags == NULL)
         return;
-    for (size_t i = 0; i < block->n_attrs; i++) {
-        const struct tf_schema_attr *attr = &block->attrs[i];
-        struct tf_value *v = tf_value_get(obj, attr->name);
-        if ((attr->flags & TF_ATTR_COMPUTED) && tf_value_is_null(v)) {
-            struct tf_value *u = tf_value_unknown(call->arena, attr->type);
+    for (size_t i = 0; i < obj->type->n; i++) {
+        if ((obj->type->attr_flags[i] & TF_ATTR_COMPUTED) &&
+            tf_value_is_null(obj->u.coll.items[i])) {
+            struct tf_value *u = tf_value_unknown(call->arena, obj->type->attrs[i].type);
             if (u == NULL) {
                 call->diags.oom = true;
                 return;
             }
-            tf_value_set(obj, attr->name, u);
+            obj->u.coll.items[i] = u;
         }
     }
     for (size_t i = 0; i < block->n_blocks; i++) {

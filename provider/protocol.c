@@ -58,10 +58,24 @@ static int call_begin(struct tf_call *call, char *status_msg, size_t status_msg_
     return GRPC_STATUS_OK;
 }
 
-static ProtobufCMessage *unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *req,
-                                size_t req_len, char *status_msg, size_t status_msg_size)
+/* protobuf-c allocates the unpacked request in the call's arena, which frees it with the rest. */
+static void *arena_pb_alloc(void *arena, size_t size)
 {
-    ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, req_len, req);
+    return tf_arena_alloc(arena, size);
+}
+
+static void arena_pb_free(void *arena, void *p)
+{
+    (void)arena;
+    (void)p;
+}
+
+static ProtobufCMessage *unpack(struct tf_call *call, const ProtobufCMessageDescriptor *desc,
+                                const uint8_t *req, size_t req_len, char *status_msg,
+                                size_t status_msg_size)
+{
+    ProtobufCAllocator alloc = {arena_pb_alloc, arena_pb_free, call->arena};
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, &alloc, req_len, req);
     if (m == NULL)
         snprintf(status_msg, status_msg_size, "malformed %s message", desc->name);
     return m;
@@ -155,6 +169,14 @@ static Tfplugin6__DynamicValue *encode_value(struct tf_call *call, const struct 
     dv->msgpack.data = copy;
     dv->msgpack.len = len;
     return dv;
+}
+
+/* True when two DynamicValues carry the same msgpack bytes (and no JSON). */
+static bool same_bytes(const Tfplugin6__DynamicValue *a, const Tfplugin6__DynamicValue *b)
+{
+    return a != NULL && b != NULL && a->json.len == 0 && b->json.len == 0 && a->msgpack.len > 0 &&
+           a->msgpack.len == b->msgpack.len &&
+           memcmp(a->msgpack.data, b->msgpack.data, a->msgpack.len) == 0;
 }
 
 static struct tf_bytes private_in(ProtobufCBinaryData b)
@@ -425,26 +447,26 @@ static void attach_diagnostics(struct tf_call *call, ProtobufCMessage *resp)
 
 static int serve(const struct method_impl *m, HANDLER_ARGS)
 {
-    ProtobufCMessage *req = unpack(m->request, req_bytes, req_len, status_msg, status_msg_size);
-    if (req == NULL)
-        return GRPC_STATUS_INVALID_ARGUMENT;
     struct tf_call call;
     int rc = call_begin(&call, status_msg, status_msg_size);
-    if (rc == GRPC_STATUS_OK) {
-        ProtobufCMessage *resp = tf_arena_alloc(call.arena, m->response->sizeof_message);
-        if (resp == NULL) {
-            snprintf(status_msg, status_msg_size, "out of memory");
-            rc = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        } else {
-            protobuf_c_message_init(m->response, resp);
-            m->work(&call, req, resp);
-            attach_diagnostics(&call, resp);
-            /* Pack before freeing the arena: the response points into it. */
-            rc = pack(resp, out, out_len, status_msg, status_msg_size);
-        }
-        tf_arena_free(call.arena);
+    if (rc != GRPC_STATUS_OK)
+        return rc;
+    ProtobufCMessage *req =
+        unpack(&call, m->request, req_bytes, req_len, status_msg, status_msg_size);
+    ProtobufCMessage *resp = tf_arena_alloc(call.arena, m->response->sizeof_message);
+    if (req == NULL) {
+        rc = GRPC_STATUS_INVALID_ARGUMENT;
+    } else if (resp == NULL) {
+        snprintf(status_msg, status_msg_size, "out of memory");
+        rc = GRPC_STATUS_RESOURCE_EXHAUSTED;
+    } else {
+        protobuf_c_message_init(m->response, resp);
+        m->work(&call, req, resp);
+        attach_diagnostics(&call, resp);
+        /* Pack before freeing the arena: the request and response point into it. */
+        rc = pack(resp, out, out_len, status_msg, status_msg_size);
     }
-    protobuf_c_message_free_unpacked(req, NULL);
+    tf_arena_free(call.arena);
     return rc;
 }
 
@@ -652,7 +674,11 @@ static void plan_resource_change(struct tf_call *call, const void *request, void
     struct tf_plan_op op = {.prior_private = private_in(req->prior_private)};
     op.prior = decode_value(call, req->prior_state, type, "prior state");
     op.proposed = decode_value(call, req->proposed_new_state, type, "proposed new state");
-    op.config = decode_value(call, req->config, type, "configuration");
+    /* On create Terraform proposes the configuration itself, byte for byte: the values are
+     * read-only here, so one tree serves both. */
+    op.config = same_bytes(req->config, req->proposed_new_state)
+                    ? op.proposed
+                    : decode_value(call, req->config, type, "configuration");
     if (tf_diags_has_errors(&call->diags))
         return;
     tf_plan_generic(call, r->schema, &op);

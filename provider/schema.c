@@ -63,8 +63,9 @@ static const struct tf_type *build(const struct tf_schema_block *block)
     struct built *b = calloc(1, sizeof(*b));
     struct tf_attr_type *attrs = calloc(n > 0 ? n : 1, sizeof(*attrs));
     struct tf_type *wrappers = calloc(block->n_blocks > 0 ? block->n_blocks : 1, sizeof(*wrappers));
+    unsigned *flags = calloc(n > 0 ? n : 1, sizeof(*flags));
 
-    if (b == NULL || attrs == NULL || wrappers == NULL)
+    if (b == NULL || attrs == NULL || wrappers == NULL || flags == NULL)
         goto fail;
     for (size_t i = 0; i < block->n_attrs; i++) {
         attrs[i].name = block->attrs[i].name;
@@ -80,11 +81,18 @@ static const struct tf_type *build(const struct tf_schema_block *block)
     b->type.kind = TF_OBJECT;
     b->type.n = n;
     b->type.attrs = attrs;
+    b->type.attrs_sorted = tf_attrs_sort(attrs, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct tf_schema_attr *attr = tf_schema_find_attr(block, attrs[i].name);
+        flags[i] = attr != NULL ? attr->flags : tf_schema_find_block(block, attrs[i].name)->flags;
+    }
+    b->type.attr_flags = flags;
     b->wrappers = wrappers;
     b->next = built_head;
     built_head = b;
     return &b->type;
 fail:
+    free(flags);
     free(wrappers);
     free(attrs);
     free(b);

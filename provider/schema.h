@@ -66,9 +66,9 @@ struct tf_schema {
 
 #define TF_COUNTOF(arr) (sizeof(arr) / sizeof((arr)[0]))
 
-/* The object type of a block: its attributes then one attribute per nested block type (SINGLE/GROUP:
+/* The object type of a block: its attributes and one attribute per nested block type (SINGLE/GROUP:
  * object; LIST: list(object); SET: set(object); MAP: map(object); the last three with
- * block_collection set). Built on first use and kept for the life of the process; call once for each
+ * block_collection set), sorted by name (attrs_sorted). Built on first use and kept for the life of the process; call once for each
  * schema from main before threads start (tf_schema_type is then read-only and thread-safe; a mutex
  * makes a late first call from a worker thread safe as well).
  * NULL only on out-of-memory. */

@@ -151,13 +151,6 @@ int tf_codec__parse_json(struct json_object **out, const char *text, size_t len,
     return TF_CODEC_OK;
 }
 
-static int compare_attrs(const void *x, const void *y)
-{
-    const struct tf_attr_type *a = x, *b = y;
-
-    return strcmp(a->name, b->name);
-}
-
 static int bad_type(struct tf_codec_error *err)
 {
     return tf_codec__fail(err, "invalid type: expected \"string\", \"number\", \"bool\", "
@@ -227,7 +220,7 @@ int tf_type__from_json_object(const struct tf_type **out, struct tf_arena *a, st
                 return rc;
             i++;
         }
-        qsort(attrs, n, sizeof(*attrs), compare_attrs);
+        t->attrs_sorted = tf_attrs_sort(attrs, n);
         t->attrs = attrs;
         t->n = n;
     } else if (strcmp(kind, "tuple") == 0 && json_object_is_type(arg, json_type_array)) {

@@ -301,52 +301,43 @@ struct tf_value *tf_value_copy(struct tf_arena *a, const struct tf_value *v)
 
     if (v == NULL)
         return NULL;
-    c = new_value(a, v->type, v->state);
-    if (c == NULL || v->state != TF_VALUE_KNOWN)
-        return c;
-    c->u = v->u;
+    if (v->state != TF_VALUE_KNOWN)
+        return (struct tf_value *)v; /* a leaf: shared */
     switch (v->type->kind) {
     case TF_STRING:
-        c->u.str = tf_arena_strdup(a, v->u.str);
-        return c->u.str != NULL ? c : NULL;
     case TF_NUMBER:
-        if (v->u.num.repr == TF_NUM_DECIMAL) {
-            c->u.num.dec = tf_arena_strdup(a, v->u.num.dec);
-            return c->u.num.dec != NULL ? c : NULL;
-        }
-        return c;
     case TF_BOOL:
     case TF_DYNAMIC:
-        return c;
+        return (struct tf_value *)v;
     case TF_MAP:
+        if ((c = new_value(a, v->type, v->state)) == NULL)
+            return NULL;
+        c->u.map.n = v->u.map.n;
         c->u.map.keys = alloc_array(a, v->u.map.n, sizeof(*c->u.map.keys));
         c->u.map.vals = alloc_array(a, v->u.map.n, sizeof(*c->u.map.vals));
         if (c->u.map.keys == NULL || c->u.map.vals == NULL)
             return NULL;
         for (size_t i = 0; i < v->u.map.n; i++) {
-            c->u.map.keys[i] = tf_arena_strdup(a, v->u.map.keys[i]);
-            if (c->u.map.keys[i] == NULL)
+            c->u.map.keys[i] = v->u.map.keys[i];
+            if (v->u.map.vals[i] != NULL &&
+                (c->u.map.vals[i] = tf_value_copy(a, v->u.map.vals[i])) == NULL)
                 return NULL;
-            if (v->u.map.vals[i] != NULL) {
-                c->u.map.vals[i] = tf_value_copy(a, v->u.map.vals[i]);
-                if (c->u.map.vals[i] == NULL)
-                    return NULL;
-            }
         }
         return c;
     case TF_LIST:
     case TF_SET:
     case TF_TUPLE:
     case TF_OBJECT:
+        if ((c = new_value(a, v->type, v->state)) == NULL)
+            return NULL;
+        c->u.coll.n = v->u.coll.n;
         c->u.coll.items = alloc_array(a, v->u.coll.n, sizeof(*c->u.coll.items));
         if (c->u.coll.items == NULL)
             return NULL;
         for (size_t i = 0; i < v->u.coll.n; i++) {
-            if (v->u.coll.items[i] != NULL) {
-                c->u.coll.items[i] = tf_value_copy(a, v->u.coll.items[i]);
-                if (c->u.coll.items[i] == NULL)
-                    return NULL;
-            }
+            if (v->u.coll.items[i] != NULL &&
+                (c->u.coll.items[i] = tf_value_copy(a, v->u.coll.items[i])) == NULL)
+                return NULL;
         }
         return c;
     }
@@ -380,14 +371,50 @@ bool tf_value_contains_unknown(const struct tf_value *v)
     }
 }
 
-int tf_type_attr_index(const struct tf_type *object_type, const char *name)
+static int compare_attrs(const void *x, const void *y)
+{
+    const struct tf_attr_type *a = x, *b = y;
+
+    return strcmp(a->name, b->name);
+}
+
+bool tf_attrs_sort(struct tf_attr_type *attrs, size_t n)
+{
+    if (n > 1)
+        qsort(attrs, n, sizeof(*attrs), compare_attrs);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(attrs[i - 1].name, attrs[i].name) == 0)
+            return false;
+    return true;
+}
+
+int tf_type_attr_find(const struct tf_type *object_type, const char *name, size_t len)
 {
     if (object_type == NULL || object_type->kind != TF_OBJECT)
         return -1;
-    for (size_t i = 0; i < object_type->n; i++)
-        if (strcmp(object_type->attrs[i].name, name) == 0)
-            return (int)i;
+    if (!object_type->attrs_sorted) {
+        for (size_t i = 0; i < object_type->n; i++)
+            if (tf_attr_name_cmp(object_type->attrs[i].name, name, len) == 0)
+                return (int)i;
+        return -1;
+    }
+    size_t lo = 0, hi = object_type->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = tf_attr_name_cmp(object_type->attrs[mid].name, name, len);
+        if (c == 0)
+            return (int)mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return -1;
+}
+
+int tf_type_attr_index(const struct tf_type *object_type, const char *name)
+{
+    return tf_type_attr_find(object_type, name, strlen(name));
 }
 
 struct tf_value *tf_value_get(const struct tf_value *object, const char *name)

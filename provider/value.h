@@ -1,17 +1,17 @@
 /*
  * value.h - Terraform's type system and values, as an in-memory tree.
  *
- * Every DynamicValue Terraform sends (config, prior state, proposed state) is decoded by codec.h into
- * a tree of struct tf_value, typed by a struct tf_type derived from the schema (schema.h). Resources
- * read and build these trees; the codec encodes them back to msgpack.
+ * Every DynamicValue Terraform sends (config, prior state, proposed state) is decoded by codec.h
+ * into a tree of struct tf_value, typed by a struct tf_type derived from the schema (schema.h).
+ * Resources read and build these trees; the codec encodes them back to msgpack.
  *
- * Memory: every value, string and dynamic type of one gRPC call lives in one struct tf_arena, freed at
- * once when the call ends. Nothing here is freed piecemeal. An arena has a byte cap so that no input can
- * make the provider allocate without bound; allocation past the cap (or on out-of-memory) returns NULL
- * and callers report an error.
+ * Memory: every value, string and dynamic type of one gRPC call lives in one struct tf_arena, freed
+ * at once when the call ends. Nothing here is freed piecemeal. An arena has a byte cap so that no
+ * input can make the provider allocate without bound; allocation past the cap (or on out-of-memory)
+ * returns NULL and callers report an error.
  *
- * Types are immutable and usually static data (the schemas); types decoded from `dynamic` values live
- * in the arena. Values are mutable only while a call builds them.
+ * Types are immutable and usually static data (the schemas); types decoded from `dynamic` values
+ * live in the arena. Values are mutable only while a call builds them.
  */
 #ifndef TF_VALUE_H
 #define TF_VALUE_H
@@ -44,11 +44,18 @@ struct tf_type {
     enum tf_kind kind;
     const struct tf_type *elem;         /* LIST, SET, MAP: element type */
     size_t n;                           /* OBJECT: attribute count; TUPLE: element count */
-    const struct tf_attr_type *attrs;   /* OBJECT: attributes, in schema order */
+    const struct tf_attr_type *attrs;   /* OBJECT: attributes */
     const struct tf_type *const *elems; /* TUPLE: element types */
     /* A nested LIST/SET/MAP block: Terraform never sends it null and rejects a null one, so the
      * encoder writes an empty array (or map) for a null value of this type. */
     bool block_collection;
+    /* OBJECT: attrs are in strictly ascending byte order of name (cty's own order, and the order
+     * Terraform writes an object's keys in), so lookups can binary-search. The types built by
+     * schema.h and type_json.c are; a static type that is not leaves this false. */
+    bool attrs_sorted;
+    /* OBJECT built by tf_schema_type (schema.h): each attribute's TF_ATTR_* flags, a nested block's
+     * own flags for its attribute; NULL for other types. */
+    const unsigned *attr_flags;
 };
 
 extern const struct tf_type tf_type_string;
@@ -73,8 +80,9 @@ struct tf_value {
     const struct tf_type *type; /* never NULL; for a dynamic value, the concrete type decoded */
     enum tf_value_state state;
     union {
-        const char *str; /* STRING: NUL-terminated UTF-8 (embedded NULs are rejected by the codec) */
-        bool b;          /* BOOL */
+        const char
+            *str; /* STRING: NUL-terminated UTF-8 (embedded NULs are rejected by the codec) */
+        bool b;   /* BOOL */
         struct {
             enum tf_number_repr repr;
             int64_t i;       /* INT */
@@ -83,7 +91,8 @@ struct tf_value {
         } num;
         struct {
             size_t n;
-            struct tf_value **items; /* LIST, SET, TUPLE elements; OBJECT attributes in type order */
+            struct tf_value *
+                *items; /* LIST, SET, TUPLE elements; OBJECT attributes in type order */
         } coll;
         struct {
             size_t n;
@@ -105,7 +114,8 @@ void tf_arena_free(struct tf_arena *a);
 void *tf_arena_alloc(struct tf_arena *a, size_t size);
 char *tf_arena_strdup(struct tf_arena *a, const char *s);
 char *tf_arena_strndup(struct tf_arena *a, const char *s, size_t len);
-char *tf_arena_sprintf(struct tf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *tf_arena_sprintf(struct tf_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- Constructors (all allocate from the arena; NULL on allocation failure) ------------------ */
 
@@ -122,11 +132,14 @@ struct tf_value *tf_value_collection(struct tf_arena *a, const struct tf_type *t
 /* A known MAP with n entries (keys and values the caller fills, then calls tf_value_map_sort). */
 struct tf_value *tf_value_map(struct tf_arena *a, const struct tf_type *type, size_t n);
 void tf_value_map_sort(struct tf_value *map);
-/* A deep copy into arena a. Types are shared, not copied: a type decoded from a `dynamic` value lives
- * in the source arena, which must then outlive the copy. */
+/* A copy into arena a that the caller may change: every known object, list, set, tuple and map is
+ * new (items and keys arrays included), so replacing an item of the copy leaves v as it was. Leaves
+ * (strings, numbers, bools, nulls and unknowns) and types are shared with v, since nothing changes
+ * a leaf in place: v's arena must outlive the copy. */
 struct tf_value *tf_value_copy(struct tf_arena *a, const struct tf_value *v);
 
-/* ---- Access ----------------------------------------------------------------------------------- */
+/* ---- Access -----------------------------------------------------------------------------------
+ */
 
 static inline bool tf_value_is_null(const struct tf_value *v)
 {
@@ -145,6 +158,22 @@ bool tf_value_contains_unknown(const struct tf_value *v);
 
 /* The index of attribute name in an OBJECT type, or -1. */
 int tf_type_attr_index(const struct tf_type *object_type, const char *name);
+/* The same for a name given as len bytes, not NUL-terminated (a key read from the wire). */
+int tf_type_attr_find(const struct tf_type *object_type, const char *name, size_t len);
+/* Sorts attrs by name for a type's attrs_sorted; returns true when the names are also unique (only
+ * then may attrs_sorted be set). */
+bool tf_attrs_sort(struct tf_attr_type *attrs, size_t n);
+/* Compares an attribute name with len bytes of key as strcmp would compare the two strings. A plain
+ * loop: names are a few bytes long, shorter than a call to strlen plus memcmp. */
+static inline int tf_attr_name_cmp(const char *name, const char *key, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char a = (unsigned char)name[i], b = (unsigned char)key[i];
+        if (a != b || a == '\0')
+            return a < b || a == '\0' ? -1 : 1;
+    }
+    return name[len] != '\0';
+}
 /* The attribute name of a known object, or NULL when the object is null/unknown or has no such
  * attribute. Borrowed pointer into the tree. */
 struct tf_value *tf_value_get(const struct tf_value *object, const char *name);
@@ -154,7 +183,8 @@ int tf_value_set(struct tf_value *object, const char *name, struct tf_value *v);
 struct tf_value *tf_value_map_get(const struct tf_value *map, const char *key);
 
 /* Convenience readers: the known string/bool/int of attribute name of object, or the fallback when
- * that attribute is null, unknown or absent. tf_value_get_int succeeds only for integral numbers. */
+ * that attribute is null, unknown or absent. tf_value_get_int succeeds only for integral numbers.
+ */
 const char *tf_value_get_str(const struct tf_value *object, const char *name, const char *fallback);
 bool tf_value_get_bool(const struct tf_value *object, const char *name, bool fallback);
 int64_t tf_value_get_int(const struct tf_value *object, const char *name, int64_t fallback);

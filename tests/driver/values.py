@@ -198,18 +198,19 @@ def _to_wire(value, t, path):
     if kind == "tuple":
         return [_to_wire(v, et, path + [i]) for i, (v, et) in enumerate(zip(value, t[1]))]
     if kind == "map":
-        return {k: _to_wire(v, t[1], path + [("key", k)]) for k, v in value.items()}
+        return {k: _to_wire(value[k], t[1], path + [("key", k)]) for k in sorted(value)}
     if kind == "object":
         extra = sorted(set(value) - set(t[1]))
         if extra:
             raise TypeMismatch(path + [extra[0]], "unsupported attribute")
-        return {k: _to_wire(value.get(k), at, path + [k]) for k, at in t[1].items()}
+        return {k: _to_wire(value.get(k), t[1][k], path + [k]) for k in sorted(t[1])}
     raise TypeMismatch(path, f"unsupported type {t!r}")
 
 
 def encode(value, t):
     """Python value -> msgpack bytes for a DynamicValue, with exactly one key per object attribute
-    (missing attributes are written as null)."""
+    (missing attributes are written as null) and object and map keys in sorted order, as Terraform's
+    encoder (cty) writes them."""
     return msgpack.packb(_to_wire(value, t, []), use_bin_type=True)
 
 

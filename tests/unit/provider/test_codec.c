@@ -505,6 +505,72 @@ static void test_codec__survives_mutated_input(void **state)
     free(buf);
 }
 
+/* The path of an error deeper than a tf_path holds names its ancestor at TF_PATH_MAX_STEPS, even
+ * after elements deeper than that were read and left behind. */
+static void test_codec__deep_error_path_keeps_the_outer_steps(void **state)
+{
+    enum { DEPTH = TF_PATH_MAX_STEPS + 4 };
+    static struct tf_type chain[DEPTH];
+    uint8_t buf[DEPTH + 3];
+    struct tf_codec_error err;
+    struct tf_value *v = NULL;
+    char path[256], want[256] = "";
+
+    chain[0] = (struct tf_type){.kind = TF_LIST, .elem = &tf_type_string};
+    for (int i = 1; i < DEPTH; i++)
+        chain[i] = (struct tf_type){.kind = TF_LIST, .elem = &chain[i - 1]};
+    memset(buf, 0x91, DEPTH - 1);
+    /* the innermost list: a string, then a number where a string belongs */
+    buf[DEPTH - 1] = 0x92;
+    buf[DEPTH] = 0xa1;
+    buf[DEPTH + 1] = 'x';
+    buf[DEPTH + 2] = 0x07;
+    assert_int_equal(tf_codec_decode_msgpack(&v, arena, &chain[DEPTH - 1], buf, sizeof(buf), &err),
+                     TF_CODEC_ERR);
+    assert_string_equal(err.message, "expected a string, got a number");
+    assert_int_equal(err.path.n, TF_PATH_MAX_STEPS);
+    for (int i = 0; i < TF_PATH_MAX_STEPS; i++)
+        strcat(want, "[0]");
+    assert_string_equal(tf_path_format(&err.path, path, sizeof(path)), want);
+}
+
+/* Keys come in the type's (sorted) order from Terraform, but any order decodes the same, and a key
+ * that is no attribute is quoted safely whatever its bytes. */
+static void test_codec__object_keys_in_any_order(void **state)
+{
+    static const char type_text[] = "[\"object\",{\"b\":\"number\",\"a\":\"string\","
+                                    "\"c\":\"bool\"}]";
+    const struct tf_type *t = tf_type_from_json(arena, type_text, strlen(type_text), NULL);
+    struct tf_codec_error err;
+    struct tf_value *v = NULL;
+
+    assert_non_null(t);
+    assert_true(t->attrs_sorted);
+    assert_int_equal(tf_codec_decode_msgpack(
+                         &v, arena, t,
+                         BYTES(0x83, 0xa1, 'c', 0xc3, 0xa1, 'a', 0xa1, 'x', 0xa1, 'b', 0x05), &err),
+                     TF_CODEC_OK);
+    assert_string_equal(tf_value_get_str(v, "a", NULL), "x");
+    assert_int_equal(tf_value_get_int(v, "b", 0), 5);
+    assert_true(tf_value_get_bool(v, "c", false));
+    assert_int_equal(tf_codec_decode_msgpack(
+                         &v, arena, t,
+                         BYTES(0x83, 0xa1, 'a', 0xa1, 'x', 0xa1, 'b', 0x05, 0xa1, 'c', 0xc3), &err),
+                     TF_CODEC_OK);
+    assert_int_equal(tf_value_get_int(v, "b", 0), 5);
+    /* a prefix of a name, a name with a NUL after it, and bytes that are not UTF-8 */
+    assert_int_equal(tf_codec_decode_msgpack(&v, arena, t, BYTES(0x81, 0xa0, 0xc0), &err),
+                     TF_CODEC_ERR);
+    assert_string_equal(err.message, "unexpected attribute \"\"");
+    assert_int_equal(
+        tf_codec_decode_msgpack(&v, arena, t, BYTES(0x81, 0xa2, 'a', 0x00, 0xc0), &err),
+        TF_CODEC_ERR);
+    assert_string_equal(err.message, "unexpected attribute \"a\\x00\"");
+    assert_int_equal(tf_codec_decode_msgpack(&v, arena, t, BYTES(0x81, 0xa1, 0xff, 0xc0), &err),
+                     TF_CODEC_ERR);
+    assert_string_equal(err.message, "unexpected attribute \"\xef\xbf\xbd\"");
+}
+
 static void test_codec__rejects_deep_nesting_without_crashing(void **state)
 {
     enum { DEEP = 10000 };
@@ -913,6 +979,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_codec__rejects_every_truncation_of_a_valid_value,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec__survives_mutated_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_codec__deep_error_path_keeps_the_outer_steps, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_codec__object_keys_in_any_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec__rejects_deep_nesting_without_crashing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_codec__arena_exhaustion_is_nomem_at_every_cap, setup,

@@ -43,34 +43,49 @@ static const struct tf_schema_attr ami_attrs[] = {
 static const struct tf_schema ami_schema = {
     1, {ami_attrs, TF_COUNTOF(ami_attrs), ami_blocks, TF_COUNTOF(ami_blocks), "An AMI.", false}};
 
-static void test_schema__block_type_lists_attributes_then_blocks(void **state)
+static const struct tf_type *attr_type(const struct tf_type *t, const char *name)
+{
+    int i = tf_type_attr_index(t, name);
+
+    assert_true(i >= 0);
+    return t->attrs[i].type;
+}
+
+static void test_schema__block_type_has_attributes_and_blocks_sorted_by_name(void **state)
 {
     const struct tf_type *t = tf_schema_type(&ami_schema.block);
     const struct tf_type *ebs = tf_schema_type(&ebs_block);
-    static const char *const names[] = {"id",        "name",    "tags",     "ebs_block_device",
-                                        "ephemeral", "by_name", "timeouts", "group"};
+    static const char *const names[] = {
+        "by_name", "ebs_block_device", "ephemeral", "group", "id", "name", "tags", "timeouts"};
 
     assert_non_null(t);
     assert_int_equal(t->kind, TF_OBJECT);
+    assert_true(t->attrs_sorted);
     assert_int_equal(t->n, 8);
     for (size_t i = 0; i < t->n; i++)
         assert_string_equal(t->attrs[i].name, names[i]);
-    assert_ptr_equal(t->attrs[0].type, &tf_type_string);
-    assert_ptr_equal(t->attrs[2].type, &map_string);
-    assert_int_equal(t->attrs[3].type->kind, TF_LIST);
-    assert_true(t->attrs[3].type->block_collection);
-    assert_ptr_equal(t->attrs[3].type->elem, ebs);
-    assert_int_equal(t->attrs[4].type->kind, TF_SET);
-    assert_true(t->attrs[4].type->block_collection);
-    assert_int_equal(t->attrs[5].type->kind, TF_MAP);
-    assert_true(t->attrs[5].type->block_collection);
+    assert_ptr_equal(attr_type(t, "id"), &tf_type_string);
+    assert_ptr_equal(attr_type(t, "tags"), &map_string);
+    assert_int_equal(attr_type(t, "ebs_block_device")->kind, TF_LIST);
+    assert_true(attr_type(t, "ebs_block_device")->block_collection);
+    assert_ptr_equal(attr_type(t, "ebs_block_device")->elem, ebs);
+    assert_int_equal(attr_type(t, "ephemeral")->kind, TF_SET);
+    assert_true(attr_type(t, "ephemeral")->block_collection);
+    assert_int_equal(attr_type(t, "by_name")->kind, TF_MAP);
+    assert_true(attr_type(t, "by_name")->block_collection);
     /* SINGLE and GROUP are the block's object itself, never a collection */
-    assert_ptr_equal(t->attrs[6].type, tf_schema_type(&timeouts_block));
-    assert_false(t->attrs[6].type->block_collection);
-    assert_ptr_equal(t->attrs[7].type, t->attrs[6].type);
+    assert_ptr_equal(attr_type(t, "timeouts"), tf_schema_type(&timeouts_block));
+    assert_false(attr_type(t, "timeouts")->block_collection);
+    assert_ptr_equal(attr_type(t, "group"), attr_type(t, "timeouts"));
     assert_int_equal(ebs->n, 2);
-    assert_string_equal(ebs->attrs[1].name, "volume_size");
-    assert_ptr_equal(ebs->attrs[1].type, &tf_type_number);
+    assert_ptr_equal(attr_type(ebs, "volume_size"), &tf_type_number);
+    /* every name is found, absent ones and prefixes are not */
+    for (size_t i = 0; i < t->n; i++)
+        assert_int_equal(tf_type_attr_index(t, names[i]), (int)i);
+    assert_int_equal(tf_type_attr_index(t, "nam"), -1);
+    assert_int_equal(tf_type_attr_index(t, "names"), -1);
+    assert_int_equal(tf_type_attr_index(t, "zzz"), -1);
+    assert_int_equal(tf_type_attr_find(t, "name\0x", 6), -1);
 }
 
 static void test_schema__type_is_built_once(void **state)
@@ -115,8 +130,8 @@ static void test_schema__codec_round_trips_a_config_by_schema_type(void **state)
     const struct tf_type *t = tf_schema_type(&ami_schema.block);
     struct tf_arena *a = tf_arena_new(1 << 20);
     struct tf_value *v = tf_value_object(a, t), *back = NULL;
-    struct tf_value *blocks = tf_value_collection(a, t->attrs[3].type, 1);
-    struct tf_value *ebs = tf_value_object(a, t->attrs[3].type->elem);
+    struct tf_value *blocks = tf_value_collection(a, attr_type(t, "ebs_block_device"), 1);
+    struct tf_value *ebs = tf_value_object(a, attr_type(t, "ebs_block_device")->elem);
     struct tf_codec_error err;
     uint8_t *buf = NULL;
     size_t len;
@@ -136,18 +151,18 @@ static void test_schema__codec_round_trips_a_config_by_schema_type(void **state)
     assert_int_equal(tf_value_get(back, "by_name")->u.map.n, 0);
     assert_true(tf_value_is_null(tf_value_get(back, "timeouts")));
     free(buf);
-    /* a block attribute missing from the input is named in the error */
+    /* the first attribute (in the type's order) missing from the input is named in the error */
     assert_int_equal(tf_codec_decode_msgpack(
                          &back, a, t, (const uint8_t[]){0x81, 0xa2, 'i', 'd', 0xc0}, 5, &err),
                      TF_CODEC_ERR);
-    assert_string_equal(tf_path_format(&err.path, path, sizeof(path)), "name");
+    assert_string_equal(tf_path_format(&err.path, path, sizeof(path)), "by_name");
     tf_arena_free(a);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_schema__block_type_lists_attributes_then_blocks),
+        cmocka_unit_test(test_schema__block_type_has_attributes_and_blocks_sorted_by_name),
         cmocka_unit_test(test_schema__type_is_built_once),
         cmocka_unit_test(test_schema__concurrent_first_use_agrees),
         cmocka_unit_test(test_schema__finds_attributes_and_blocks_by_name),

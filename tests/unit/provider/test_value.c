@@ -111,26 +111,44 @@ static void test_value__map_sort_keeps_pairs_together(void **state)
     tf_arena_free(a);
 }
 
-static void test_value__copy_is_deep_and_equal(void **state)
+static void test_value__copy_has_new_containers_and_shared_leaves(void **state)
 {
-    struct tf_arena *a = tf_arena_new(1 << 20), *b = tf_arena_new(1 << 20);
+    struct tf_arena *a = tf_arena_new(1 << 20);
     struct tf_value *o = tf_value_object(a, &obj), *c;
 
     tf_value_set(o, "name", tf_value_string(a, "x"));
     tf_value_set(o, "size", decimal(a, "1e400"));
     tf_value_set(o, "on", tf_value_unknown(a, &tf_type_bool));
-    c = tf_value_copy(b, o);
+    c = tf_value_copy(a, o);
     assert_non_null(c);
+    assert_ptr_not_equal(c, o);
+    assert_ptr_not_equal(c->u.coll.items, o->u.coll.items);
     assert_true(tf_value_equal(o, c));
-    assert_ptr_not_equal(tf_value_get(c, "name")->u.str, tf_value_get(o, "name")->u.str);
+    /* leaves are never changed in place, so they are shared */
+    assert_ptr_equal(tf_value_get(c, "name"), tf_value_get(o, "name"));
     assert_true(tf_value_contains_unknown(c));
+    /* replacing an attribute of one leaves the other as it was */
     tf_value_set(o, "on", tf_value_bool(a, true));
     assert_false(tf_value_contains_unknown(o));
+    assert_true(tf_value_contains_unknown(c));
     assert_false(tf_value_equal(o, c));
+    tf_value_set(c, "name", tf_value_string(a, "y"));
+    assert_string_equal(tf_value_get_str(o, "name", NULL), "x");
+    /* nested lists and maps are new containers too */
+    struct tf_value *l = tf_value_collection(a, &list_string, 1),
+                    *m = tf_value_map(a, &map_string, 1);
+    l->u.coll.items[0] = tf_value_string(a, "e");
+    m->u.map.keys[0] = "k";
+    m->u.map.vals[0] = tf_value_string(a, "v");
+    struct tf_value *lc = tf_value_copy(a, l), *mc = tf_value_copy(a, m);
+    assert_true(tf_value_equal(l, lc) && tf_value_equal(m, mc));
+    assert_ptr_not_equal(lc->u.coll.items, l->u.coll.items);
+    assert_ptr_not_equal(mc->u.map.vals, m->u.map.vals);
+    assert_ptr_not_equal(mc->u.map.keys, m->u.map.keys);
+    /* a leaf copies as itself, NULL as NULL */
+    assert_ptr_equal(tf_value_copy(a, tf_value_get(o, "size")), tf_value_get(o, "size"));
+    assert_null(tf_value_copy(a, NULL));
     tf_arena_free(a);
-    /* the copy outlives the original's arena */
-    assert_string_equal(tf_value_get_str(c, "name", NULL), "x");
-    tf_arena_free(b);
 }
 
 static void test_value__numbers_compare_by_value_across_representations(void **state)
@@ -311,7 +329,7 @@ int main(void)
         cmocka_unit_test(test_value__arena_serves_many_and_big_allocations),
         cmocka_unit_test(test_value__objects_start_null_and_read_with_fallbacks),
         cmocka_unit_test(test_value__map_sort_keeps_pairs_together),
-        cmocka_unit_test(test_value__copy_is_deep_and_equal),
+        cmocka_unit_test(test_value__copy_has_new_containers_and_shared_leaves),
         cmocka_unit_test(test_value__numbers_compare_by_value_across_representations),
         cmocka_unit_test(test_value__as_int_accepts_only_integral_values_in_range),
         cmocka_unit_test(test_value__sets_compare_as_sets_lists_in_order),
