@@ -195,6 +195,39 @@ static void test_endpoint__client_reports_resolved_values(void **state)
     assert_int_equal(ec2_client_new(&c, &cfg, &err), EC2_ERR_CONFIG);
 }
 
+/* The endpoint check here is stricter than libcurl's in most ways, not all: what only libcurl
+ * refuses (a malformed IPv6 literal) fails the first request as a configuration error, unretried.
+ */
+static void test_endpoint__url_only_libcurl_refuses_fails_the_request(void **state)
+{
+    const char *ids[] = {"ami-1"};
+    struct ec2_describe_images_input in;
+    struct ec2_describe_images_output out;
+    struct ec2_client *c = NULL;
+    struct ec2_config cfg;
+    struct ec2_error err;
+
+    (void)state;
+    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+    ec2_config_init(&cfg);
+    cfg.region = "us-east-1";
+    cfg.access_key = "AKID";
+    cfg.secret_key = "SECRET";
+    cfg.endpoint = "http://[1::2::3]:1/";
+    cfg.max_attempts = 3;
+    assert_int_equal(ec2_client_new(&c, &cfg, &err), 0);
+    memset(&in, 0, sizeof(in));
+    in.image_ids = ids;
+    in.n_image_ids = 1;
+    ec2_error_init(&err);
+    assert_int_equal(ec2_describe_images(&out, c, &in, NULL, &err), EC2_ERR_CONFIG);
+    assert_int_equal(err.error_class, EC2_CLASS_LOCAL);
+    assert_int_equal(err.attempts, 1);
+    assert_non_null(strstr(err.message, "bad endpoint URL"));
+    ec2_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +237,7 @@ int main(void)
         cmocka_unit_test_setup(test_endpoint__parts_for_signing, setup),
         cmocka_unit_test_setup(test_endpoint__refuses_bad_urls, setup),
         cmocka_unit_test_setup(test_endpoint__client_reports_resolved_values, setup),
+        cmocka_unit_test_setup(test_endpoint__url_only_libcurl_refuses_fails_the_request, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
