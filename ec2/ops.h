@@ -20,25 +20,29 @@ int ec2_ops_require(const char *value, const char *what, struct ec2_error *err);
 /* Add DryRun=true|false when opts sets it (opts may be NULL). */
 void ec2_ops_add_dry_run(struct ec2_query *q, const struct ec2_call_opts *opts);
 
-/* One page of a paginated Describe call: build_page fills q for the page whose NextToken is
- * `token` (NULL for the first); parse_page appends the page's items to `out` and sets *next to
- * the malloc'd token of the next page (NULL on the last). */
+/* A paginated Describe call. build_page fills q for the page whose NextToken is `token` (NULL for
+ * the first); parse_page appends the page's items to `out` and sets *next to the malloc'd token of
+ * the next page (NULL on the last). The output is a struct of out_size bytes whose char *next_token
+ * sits at next_token_offset, released by dispose. */
 struct ec2_pager {
     const char *action;
     void (*build_page)(struct ec2_query *q, const void *in, const char *token,
                        const struct ec2_call_opts *opts);
     int (*parse_page)(void *out, char **next, xmlDoc *doc, struct ec2_error *err);
+    void (*dispose)(void *out);
+    size_t out_size;
+    size_t next_token_offset;
 };
 
 /*
- * Fetch pages from start_token (NULL or "": the first) until the last one, max_pages of them
- * (0: no limit but a safety cap), or a server that repeats its token. On success *next_token is
- * the malloc'd token where a later call would resume (NULL when every page was read); on failure
- * `out` may hold earlier pages, which the caller disposes.
+ * The whole Describe call: fetch pages from start_token (NULL or "": the first) until the last one,
+ * max_pages of them (0: no limit but a safety cap), or a server that repeats its token. On success
+ * *out holds every item read and its next_token the malloc'd token where a later call would resume
+ * (NULL when every page was read); on failure *out is left as it was and nothing leaks.
  */
-int ec2_ops_paginate(void *out, char **next_token, struct ec2_client *client,
-                     const struct ec2_pager *pager, const void *in, const char *start_token,
-                     int max_pages, const struct ec2_call_opts *opts, struct ec2_error *err);
+int ec2_ops_describe(void *out, struct ec2_client *client, const struct ec2_pager *pager,
+                     const void *in, const char *start_token, int max_pages,
+                     const struct ec2_call_opts *opts, struct ec2_error *err);
 
 /* Send, then read <return>true</return> into `out` (may be NULL). */
 int ec2_ops_unit(struct ec2_unit_output *out, struct ec2_client *client, const char *action,

@@ -16,9 +16,10 @@
 /* Pages one call may fetch when the caller sets no limit: far beyond any real listing. */
 #define MAX_PAGES 1000
 
-int ec2_ops_paginate(void *out, char **next_token, struct ec2_client *client,
-                     const struct ec2_pager *pager, const void *in, const char *start_token,
-                     int max_pages, const struct ec2_call_opts *opts, struct ec2_error *err)
+/* Fetches the pages into out; on success *next_token is where a later call would resume. */
+static int paginate(void *out, char **next_token, struct ec2_client *client,
+                    const struct ec2_pager *pager, const void *in, const char *start_token,
+                    int max_pages, const struct ec2_call_opts *opts, struct ec2_error *err)
 {
     char *token = NULL;
     int rc = 0;
@@ -57,6 +58,31 @@ int ec2_ops_paginate(void *out, char **next_token, struct ec2_client *client,
     }
     *next_token = token;
     return 0;
+}
+
+int ec2_ops_describe(void *out, struct ec2_client *client, const struct ec2_pager *pager,
+                     const void *in, const char *start_token, int max_pages,
+                     const struct ec2_call_opts *opts, struct ec2_error *err)
+{
+    char *token = NULL;
+    void *all;
+    int rc;
+
+    if (out == NULL || client == NULL)
+        return ec2_error_set(err, EC2_ERR_INVALID_ARGUMENT, EC2_CLASS_LOCAL,
+                             "%s needs out and client", pager->action);
+    all = calloc(1, pager->out_size);
+    if (all == NULL)
+        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+    rc = paginate(all, &token, client, pager, in, start_token, max_pages, opts, err);
+    if (rc < 0) {
+        pager->dispose(all);
+    } else {
+        memcpy((char *)all + pager->next_token_offset, &token, sizeof(token));
+        memcpy(out, all, pager->out_size);
+    }
+    free(all);
+    return rc;
 }
 
 int ec2_ops_require(const char *value, const char *what, struct ec2_error *err)

@@ -510,30 +510,26 @@ static int parse_images_page(void *out, char **next, xmlDoc *doc, struct ec2_err
     return ec2_parse_describe_images_page(out, next, doc, err);
 }
 
+static void dispose_images(void *out)
+{
+    ec2_describe_images_output_dispose(out);
+}
+
 int ec2_describe_images(struct ec2_describe_images_output *out, struct ec2_client *client,
                         const struct ec2_describe_images_input *in,
                         const struct ec2_call_opts *opts, struct ec2_error *err)
 {
     static const struct ec2_describe_images_input empty;
-    static const struct ec2_pager pager = {"DescribeImages", build_images_page, parse_images_page};
-    struct ec2_describe_images_output all;
-    char *token = NULL;
+    static const struct ec2_pager pager = {"DescribeImages",
+                                           build_images_page,
+                                           parse_images_page,
+                                           dispose_images,
+                                           sizeof(struct ec2_describe_images_output),
+                                           offsetof(struct ec2_describe_images_output, next_token)};
 
-    if (out == NULL || client == NULL)
-        return ec2_error_set(err, EC2_ERR_INVALID_ARGUMENT, EC2_CLASS_LOCAL,
-                             "DescribeImages needs out and client");
     if (in == NULL)
         in = &empty;
-    memset(&all, 0, sizeof(all));
-    int rc = ec2_ops_paginate(&all, &token, client, &pager, in, in->next_token, in->max_pages, opts,
-                              err);
-    if (rc < 0) {
-        ec2_describe_images_output_dispose(&all);
-        return rc;
-    }
-    all.next_token = token;
-    *out = all;
-    return 0;
+    return ec2_ops_describe(out, client, &pager, in, in->next_token, in->max_pages, opts, err);
 }
 
 int ec2_deregister_image(struct ec2_deregister_image_output *out, struct ec2_client *client,

@@ -156,31 +156,27 @@ static int parse_snapshots_page(void *out, char **next, xmlDoc *doc, struct ec2_
     return ec2_parse_describe_snapshots_page(out, next, doc, err);
 }
 
+static void dispose_snapshots(void *out)
+{
+    ec2_describe_snapshots_output_dispose(out);
+}
+
 int ec2_describe_snapshots(struct ec2_describe_snapshots_output *out, struct ec2_client *client,
                            const struct ec2_describe_snapshots_input *in,
                            const struct ec2_call_opts *opts, struct ec2_error *err)
 {
     static const struct ec2_describe_snapshots_input empty;
-    static const struct ec2_pager pager = {"DescribeSnapshots", build_snapshots_page,
-                                           parse_snapshots_page};
-    struct ec2_describe_snapshots_output all;
-    char *token = NULL;
+    static const struct ec2_pager pager = {
+        "DescribeSnapshots",
+        build_snapshots_page,
+        parse_snapshots_page,
+        dispose_snapshots,
+        sizeof(struct ec2_describe_snapshots_output),
+        offsetof(struct ec2_describe_snapshots_output, next_token)};
 
-    if (out == NULL || client == NULL)
-        return ec2_error_set(err, EC2_ERR_INVALID_ARGUMENT, EC2_CLASS_LOCAL,
-                             "DescribeSnapshots needs out and client");
     if (in == NULL)
         in = &empty;
-    memset(&all, 0, sizeof(all));
-    int rc = ec2_ops_paginate(&all, &token, client, &pager, in, in->next_token, in->max_pages, opts,
-                              err);
-    if (rc < 0) {
-        ec2_describe_snapshots_output_dispose(&all);
-        return rc;
-    }
-    all.next_token = token;
-    *out = all;
-    return 0;
+    return ec2_ops_describe(out, client, &pager, in, in->next_token, in->max_pages, opts, err);
 }
 
 int ec2_create_snapshot(struct ec2_create_snapshot_output *out, struct ec2_client *client,
