@@ -14,6 +14,10 @@ Per run (a fresh provider process each time, launched as Terraform does, with Au
 Medians over the runs are printed. The client is Python grpcio (futures over several channels); the
 CPU use of client and provider is printed so one can tell which side is the bottleneck. When the
 client is, both rates are bounded by the same client and the ratio still compares the two methods.
+Then, when h2load (nghttp2's C load generator) is installed, the same two methods are driven by it:
+a client far cheaper than the provider, so the provider's own cost per call decides the rates. Last,
+bench/plan_handler (built beside the provider) times the plan handler in-process on the same request,
+next to what protobuf-c and msgpack-c alone take for it.
 
 usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [--channels 2] [--protocol 6]
                        [--launches 10] [--provider-env NAME=VALUE ...] [--rss-breakdown]
@@ -185,9 +189,13 @@ def one_run(binary, args, kp):
             cfg["endpoints"] = [{"ec2": "http://127.0.0.1:9"}]
         else:
             cfg["endpoints"] = {"ec2": "http://127.0.0.1:9"}
-        diags = p.configure(p.validate_provider_config(cfg).value)
+        prepared = p.validate_provider_config(cfg).value
+        diags = p.configure(prepared)
         if any(d.is_error for d in diags):
             raise SystemExit(f"ConfigureProvider failed: {diags}")
+        out["configure_request"] = p.request(
+            "ConfigureProvider", terraform_version="1.11.4",
+            config=p.dynamic_value(prepared, pblock.type())).SerializeToString()
         if args.rss_breakdown:
             print_breakdown("ConfigureProvider", p.pid)
         block = schema.resources["ec2_ami"].block
@@ -356,11 +364,34 @@ def main():
     print()
     print(f"C client: h2load, one plaintext HTTP/2 connection, {args.callers} streams in flight, "
           f"{args.h2load_requests} calls per method, median of {len(h2)} runs")
-    print(f"  PlanResourceChange              {hmed('plan_rps'):8.0f} calls/s  "
-          f"(provider CPU {hmed('plan_provider_cpu') * 100:.0f}%, failed {sum(r['plan_errors'] for r in h2)})")
-    print(f"  Health/Check                    {hmed('health_rps'):8.0f} calls/s  "
-          f"(provider CPU {hmed('health_provider_cpu') * 100:.0f}%, failed {sum(r['health_errors'] for r in h2)})")
-    print(f"  plan / health ratio             {hmed('plan_rps') / hmed('health_rps'):8.2f}")
+    for name, label in (("plan", "PlanResourceChange"), ("health", "Health/Check")):
+        us = [r[f"{name}_provider_cpu"] / r[f"{name}_rps"] * 1e6 for r in h2]
+        print(f"  {label:31s} {hmed(name + '_rps'):8.0f} calls/s  (provider CPU {hmed(name + '_provider_cpu') * 100:.0f}%, "
+              f"{statistics.median(us):.1f} us per call; failed {sum(r[name + '_errors'] for r in h2)})")
+    per_run = ", ".join(f"{r['plan_rps'] / r['health_rps']:.2f}" for r in h2)
+    print(f"  plan / health ratio             {hmed('plan_rps') / hmed('health_rps'):8.2f}  (per run: {per_run})")
+    handler_pass(binary, runs[0])
+
+
+def handler_pass(binary, run):
+    """The plan handler alone, in-process (bench/plan_handler.c, built beside the provider as
+    <build>/bench/plan_handler), on the very requests the passes above sent."""
+    tool = os.path.join(os.path.dirname(os.path.abspath(binary)), "bench", "plan_handler")
+    if not os.access(tool, os.X_OK):
+        print(f"\n{tool} not built: no in-process pass")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for name in ("configure_request", "plan_request"):
+            files.append(os.path.join(tmp, name))
+            with open(files[-1], "wb") as fh:
+                fh.write(run[name])
+        env = dict(os.environ, TF_LOG="off", TF_LOG_PROVIDER="off")
+        out = subprocess.run([tool] + files, capture_output=True, text=True, env=env, timeout=300)
+    print()
+    print("In-process: the plan handler without the transport (hot caches), and the part of it the")
+    print("libraries alone take (bench/plan_handler.c)")
+    print(out.stdout.rstrip() if out.returncode == 0 else f"  plan_handler failed: {out.stderr.strip()}")
 
 if __name__ == "__main__":
     main()
