@@ -57,6 +57,19 @@ void ec2_tags_free(struct ec2_tag_owned *tags, size_t n);
 /* Number of <item> children of `set` (NULL: 0). */
 size_t ec2_parse_count_items(const xmlNode *set);
 
+/*
+ * One page of a Describe answer: the <item>s of the element set_name (under the root) appended to
+ * *items, a malloc'd array of *n items of item_size bytes that this grows, each read by parse_item
+ * (which disposes of its own item when it fails); the requestId into request_id (64 bytes) and the
+ * nextToken into *next_token (malloc'd; NULL when absent or empty). `what` names the items in the
+ * too-many error. On failure the items read so far stay in *items and *n for the caller's dispose.
+ */
+int ec2_parse_describe_page(void **items, size_t *n, size_t item_size,
+                            int (*parse_item)(void *item, const xmlNode *node,
+                                              struct ec2_error *err),
+                            const char *set_name, const char *what, char *request_id,
+                            char **next_token, const xmlDoc *doc, struct ec2_error *err);
+
 /* The answer's requestId into buf[64]. */
 void ec2_parse_request_id(char *buf, size_t size, const xmlDoc *doc);
 

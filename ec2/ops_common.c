@@ -85,6 +85,42 @@ int ec2_ops_describe(void *out, struct ec2_client *client, const struct ec2_page
     return rc;
 }
 
+int ec2_parse_describe_page(void **items, size_t *n, size_t item_size,
+                            int (*parse_item)(void *item, const xmlNode *node,
+                                              struct ec2_error *err),
+                            const char *set_name, const char *what, char *request_id,
+                            char **next_token, const xmlDoc *doc, struct ec2_error *err)
+{
+    xmlNode *root = xmlDocGetRootElement((xmlDoc *)doc);
+    xmlNode *set = ec2_xml_child(root, set_name);
+    size_t count = ec2_parse_count_items(set);
+    int rc;
+
+    *next_token = NULL;
+    if (count > 0) {
+        if (*n + count < *n || *n + count > SIZE_MAX / item_size)
+            return ec2_error_set(err, EC2_ERR_TOO_LARGE, EC2_CLASS_CLIENT, "too many %s", what);
+        void *grown = realloc(*items, (*n + count) * item_size);
+        if (grown == NULL)
+            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+        *items = grown;
+    }
+    for (xmlNode *it = ec2_xml_child(set, "item"); it != NULL; it = ec2_xml_next(it, "item")) {
+        rc = parse_item((char *)*items + *n * item_size, it, err);
+        if (rc < 0)
+            return rc;
+        (*n)++;
+    }
+    ec2_parse_request_id(request_id, 64, doc);
+    if (ec2_xml_get_str(next_token, root, "nextToken") < 0)
+        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
+    if (*next_token != NULL && (*next_token)[0] == '\0') {
+        free(*next_token);
+        *next_token = NULL;
+    }
+    return 0;
+}
+
 int ec2_ops_require(const char *value, const char *what, struct ec2_error *err)
 {
     if (value == NULL || value[0] == '\0')

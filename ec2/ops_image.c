@@ -105,8 +105,9 @@ static int parse_block_device(struct ec2_block_device *b, const xmlNode *item)
     return rc;
 }
 
-static int parse_image(struct ec2_image *img, const xmlNode *item, struct ec2_error *err)
+static int parse_image(void *out, const xmlNode *item, struct ec2_error *err)
 {
+    struct ec2_image *img = out;
     xmlNode *reason = ec2_xml_child(item, "stateReason");
     xmlNode *bdm = ec2_xml_child(item, "blockDeviceMapping");
     int rc = 0;
@@ -157,36 +158,12 @@ void ec2_describe_images_output_dispose(struct ec2_describe_images_output *out)
 int ec2_parse_describe_images_page(struct ec2_describe_images_output *out, char **next_token,
                                    const xmlDoc *doc, struct ec2_error *err)
 {
-    xmlNode *root = xmlDocGetRootElement((xmlDoc *)doc);
-    xmlNode *set = ec2_xml_child(root, "imagesSet");
-    size_t count = ec2_parse_count_items(set);
-    struct ec2_image *grown;
-    int rc;
-
-    *next_token = NULL;
-    if (count > 0) {
-        if (out->n_images + count < out->n_images ||
-            out->n_images + count > SIZE_MAX / sizeof(*grown))
-            return ec2_error_set(err, EC2_ERR_TOO_LARGE, EC2_CLASS_CLIENT, "too many images");
-        grown = realloc(out->images, (out->n_images + count) * sizeof(*grown));
-        if (grown == NULL)
-            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-        out->images = grown;
-    }
-    for (xmlNode *it = ec2_xml_child(set, "item"); it != NULL; it = ec2_xml_next(it, "item")) {
-        rc = parse_image(&out->images[out->n_images], it, err);
-        if (rc < 0)
-            return rc;
-        out->n_images++;
-    }
-    ec2_parse_request_id(out->request_id, sizeof(out->request_id), doc);
-    if (ec2_xml_get_str(next_token, root, "nextToken") < 0)
-        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-    if (*next_token != NULL && (*next_token)[0] == '\0') {
-        free(*next_token);
-        *next_token = NULL;
-    }
-    return 0;
+    /* Grown through a void * of its own: the array is not accessed as another pointer type. */
+    void *items = out->images;
+    int rc = ec2_parse_describe_page(&items, &out->n_images, sizeof(*out->images), parse_image,
+                                     "imagesSet", "images", out->request_id, next_token, doc, err);
+    out->images = items;
+    return rc;
 }
 
 int ec2_parse_register_image(struct ec2_register_image_output *out, const xmlDoc *doc,

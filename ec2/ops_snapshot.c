@@ -37,8 +37,9 @@ void ec2_snapshot_dispose(struct ec2_snapshot *snapshot)
 }
 
 /* Snapshot fields from `node` (a snapshotSet item, or the CreateSnapshot root). */
-static int parse_snapshot(struct ec2_snapshot *s, const xmlNode *node, struct ec2_error *err)
+static int parse_snapshot(void *out, const xmlNode *node, struct ec2_error *err)
 {
+    struct ec2_snapshot *s = out;
     int rc = 0;
 
     memset(s, 0, sizeof(*s));
@@ -75,35 +76,13 @@ void ec2_describe_snapshots_output_dispose(struct ec2_describe_snapshots_output 
 int ec2_parse_describe_snapshots_page(struct ec2_describe_snapshots_output *out, char **next_token,
                                       const xmlDoc *doc, struct ec2_error *err)
 {
-    xmlNode *root = xmlDocGetRootElement((xmlDoc *)doc);
-    xmlNode *set = ec2_xml_child(root, "snapshotSet");
-    size_t count = ec2_parse_count_items(set);
-    struct ec2_snapshot *grown;
-    int rc;
-
-    *next_token = NULL;
-    if (count > 0) {
-        if (out->n_snapshots + count > SIZE_MAX / sizeof(*grown))
-            return ec2_error_set(err, EC2_ERR_TOO_LARGE, EC2_CLASS_CLIENT, "too many snapshots");
-        grown = realloc(out->snapshots, (out->n_snapshots + count) * sizeof(*grown));
-        if (grown == NULL)
-            return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-        out->snapshots = grown;
-    }
-    for (xmlNode *it = ec2_xml_child(set, "item"); it != NULL; it = ec2_xml_next(it, "item")) {
-        rc = parse_snapshot(&out->snapshots[out->n_snapshots], it, err);
-        if (rc < 0)
-            return rc;
-        out->n_snapshots++;
-    }
-    ec2_parse_request_id(out->request_id, sizeof(out->request_id), doc);
-    if (ec2_xml_get_str(next_token, root, "nextToken") < 0)
-        return ec2_error_set(err, EC2_ERR_NOMEM, EC2_CLASS_LOCAL, "out of memory");
-    if (*next_token != NULL && (*next_token)[0] == '\0') {
-        free(*next_token);
-        *next_token = NULL;
-    }
-    return 0;
+    /* Grown through a void * of its own: the array is not accessed as another pointer type. */
+    void *items = out->snapshots;
+    int rc =
+        ec2_parse_describe_page(&items, &out->n_snapshots, sizeof(*out->snapshots), parse_snapshot,
+                                "snapshotSet", "snapshots", out->request_id, next_token, doc, err);
+    out->snapshots = items;
+    return rc;
 }
 
 int ec2_parse_create_snapshot(struct ec2_create_snapshot_output *out, const xmlDoc *doc,
