@@ -20,7 +20,7 @@ bench/plan_handler (built beside the provider) times the plan handler in-process
 next to what protobuf-c and msgpack-c alone take for it.
 
 usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [--channels 2] [--protocol 6]
-                       [--launches 10] [--provider-env NAME=VALUE ...] [--rss-breakdown]
+                       [--launches 10] [--provider-env NAME=VALUE ...] [--rss-breakdown] [--h2load-only]
 """
 import argparse
 import os
@@ -161,6 +161,31 @@ def saturate(make_future, seconds, callers):
     return state["done"], state["errors"], time.monotonic() - t0
 
 
+def configure_and_plan_request(p):
+    """Configures provider p as the benchmark does; returns the serialized ConfigureProvider request
+    and the PlanResourceChange request (an ec2_ami create) that the passes send."""
+    schema = p.get_schema()
+    pblock = schema.provider.block
+    cfg = dict(PROVIDER_CONFIG)
+    if "endpoints" in pblock.block_types and pblock.block_types["endpoints"].nesting in (2, 3):
+        cfg["endpoints"] = [{"ec2": "http://127.0.0.1:9"}]
+    else:
+        cfg["endpoints"] = {"ec2": "http://127.0.0.1:9"}
+    prepared = p.validate_provider_config(cfg).value
+    diags = p.configure(prepared)
+    if any(d.is_error for d in diags):
+        raise SystemExit(f"ConfigureProvider failed: {diags}")
+    configure = p.request("ConfigureProvider", terraform_version="1.11.4",
+                          config=p.dynamic_value(prepared, pblock.type()))
+    block = schema.resources["ec2_ami"].block
+    ami = decode_block(block, AMI, {}, "ec2_ami.bench")
+    plan = p.request("PlanResourceChange", type_name="ec2_ami",
+                     prior_state=p.dynamic_value(None, block.type()),
+                     proposed_new_state=p.dynamic_value(proposed_new(block, None, ami), block.type()),
+                     config=p.dynamic_value(ami, block.type()))
+    return configure.SerializeToString(), plan
+
+
 def one_run(binary, args, kp):
     out = {}
     launches = [bare_launch(binary, args, kp) for _ in range(args.launches)]
@@ -182,28 +207,11 @@ def one_run(binary, args, kp):
             warm.append((time.monotonic() - t0) * 1000)
         out["schema_warm_ms"] = statistics.median(warm)
 
-        schema = p.get_schema()
-        pblock = schema.provider.block
-        cfg = dict(PROVIDER_CONFIG)
-        if "endpoints" in pblock.block_types and pblock.block_types["endpoints"].nesting in (2, 3):
-            cfg["endpoints"] = [{"ec2": "http://127.0.0.1:9"}]
-        else:
-            cfg["endpoints"] = {"ec2": "http://127.0.0.1:9"}
-        prepared = p.validate_provider_config(cfg).value
-        diags = p.configure(prepared)
-        if any(d.is_error for d in diags):
-            raise SystemExit(f"ConfigureProvider failed: {diags}")
-        out["configure_request"] = p.request(
-            "ConfigureProvider", terraform_version="1.11.4",
-            config=p.dynamic_value(prepared, pblock.type())).SerializeToString()
+        out["configure_request"], plan_req = configure_and_plan_request(p)
         if args.rss_breakdown:
             print_breakdown("ConfigureProvider", p.pid)
-        block = schema.resources["ec2_ami"].block
+        block = p.get_schema().resources["ec2_ami"].block
         ami = decode_block(block, AMI, {}, "ec2_ami.bench")
-        plan_req = p.request("PlanResourceChange", type_name="ec2_ami",
-                             prior_state=p.dynamic_value(None, block.type()),
-                             proposed_new_state=p.dynamic_value(proposed_new(block, None, ami), block.type()),
-                             config=p.dynamic_value(ami, block.type()))
         probe = p.plan("ec2_ami", None, proposed_new(block, None, ami), ami)
         if any(d.is_error for d in probe.diagnostics):
             raise SystemExit(f"PlanResourceChange failed: {probe.diagnostics}")
@@ -297,6 +305,8 @@ def main():
                     help="requests per method in the h2load pass (skipped when h2load is not installed)")
     ap.add_argument("--provider-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the provider only (e.g. MALLOC_ARENA_MAX=2), repeatable")
+    ap.add_argument("--h2load-only", action="store_true",
+                    help="only the h2load pass (the plan request is built without checking the plan's answer)")
     ap.add_argument("--rss-breakdown", action="store_true",
                     help="print resident KiB per mapping (/proc/<pid>/smaps) after the handshake, "
                          "ConfigureProvider and the workload")
@@ -319,6 +329,17 @@ def main():
           f"{args.seconds:g} s per method; {os.cpu_count()} CPU(s)")
     if args.provider_env:
         print(f"provider environment: {' '.join(args.provider_env)}")
+    h2load = shutil.which("h2load")
+    if args.h2load_only:
+        if h2load is None:
+            raise SystemExit("--h2load-only needs h2load (Debian package nghttp2-client)")
+        p = Provider.launch(binary, protocol=args.protocol, versions=str(args.protocol), tls=False, env=ENV)
+        try:
+            _, plan_req = configure_and_plan_request(p)
+        finally:
+            p.close()
+        h2load_pass(h2load, binary, args, plan_req.SerializeToString())
+        return
     runs = []
     for i in range(args.runs):
         r = one_run(binary, args, kp)
@@ -352,11 +373,15 @@ def main():
     print("        same client in the same run: a ratio near 1 means the client and transport bound them and")
     print("        the plan handler's own cost is below what this client can resolve.")
 
-    h2load = shutil.which("h2load")
     if h2load is None:
         print("\nh2load (Debian package nghttp2-client) not installed: no C-client pass")
         return
-    h2 = [h2load_run(h2load, binary, args, runs[0]["plan_request"]) for _ in range(args.runs)]
+    h2load_pass(h2load, binary, args, runs[0]["plan_request"])
+    handler_pass(binary, runs[0])
+
+
+def h2load_pass(h2load, binary, args, plan_request):
+    h2 = [h2load_run(h2load, binary, args, plan_request) for _ in range(args.runs)]
 
     def hmed(k):
         return statistics.median(r[k] for r in h2)
@@ -370,7 +395,6 @@ def main():
               f"{statistics.median(us):.1f} us per call; failed {sum(r[name + '_errors'] for r in h2)})")
     per_run = ", ".join(f"{r['plan_rps'] / r['health_rps']:.2f}" for r in h2)
     print(f"  plan / health ratio             {hmed('plan_rps') / hmed('health_rps'):8.2f}  (per run: {per_run})")
-    handler_pass(binary, runs[0])
 
 
 def handler_pass(binary, run):
