@@ -301,7 +301,7 @@ def main():
     ap.add_argument("--channels", type=int, default=2)
     ap.add_argument("--protocol", type=int, choices=(5, 6), default=6)
     ap.add_argument("--launches", type=int, default=10, help="bare launches per run for exec-to-handshake")
-    ap.add_argument("--h2load-requests", type=int, default=20000,
+    ap.add_argument("--h2load-requests", type=int, default=100000,
                     help="requests per method in the h2load pass (skipped when h2load is not installed)")
     ap.add_argument("--provider-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the provider only (e.g. MALLOC_ARENA_MAX=2), repeatable")
