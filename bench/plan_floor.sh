@@ -8,6 +8,9 @@
 # against that provider and against the real one, alternately. The floor's plan/health ratio is
 # the best any handler built on these libraries can reach here: prints figures, asserts nothing.
 #
+# The patch replaces plan_resource_change() in provider/protocol.c; when that function changes, make
+# it again (edit a copy of the file, then `git diff > bench/plan_floor.patch`).
+#
 # usage: bench/plan_floor.sh [ROUNDS]    (default 2; the real provider is build/terraform-provider-ec2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
