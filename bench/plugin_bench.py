@@ -50,18 +50,11 @@ ENV = {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null
 CLK = os.sysconf("SC_CLK_TCK")
 
 
-def vm_hwm_kib(pid):
+def status_kib(pid, field):
+    """A KiB figure of /proc/<pid>/status: "VmHWM" (peak resident) or "VmRSS" (resident now)."""
     with open(f"/proc/{pid}/status") as fh:
         for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
-def vm_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -115,7 +108,7 @@ def bare_launch(binary, args, kp):
                 raise SystemExit(f"{binary} exited before the handshake")
             line += chunk
         ms = (time.monotonic() - t0) * 1000
-        rss = vm_rss_kib(pid)
+        rss = status_kib(pid, "VmRSS")
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
         return ms, rss
@@ -235,7 +228,7 @@ def one_run(binary, args, kp):
             out[f"{name}_errors"] = errors
             out[f"{name}_provider_cpu"] = (cpu_seconds(p.pid) - c0) / elapsed
             out[f"{name}_client_cpu"] = (time.process_time() - s0) / elapsed
-        out["vmhwm_kib"] = vm_hwm_kib(p.pid)
+        out["vmhwm_kib"] = status_kib(p.pid, "VmHWM")
         if args.rss_breakdown:
             print_breakdown("the end of the workload", p.pid)
         out["plan_request"] = plan_req.SerializeToString()

@@ -68,9 +68,10 @@ struct tf_schema {
 
 /* The object type of a block: its attributes and one attribute per nested block type (SINGLE/GROUP:
  * object; LIST: list(object); SET: set(object); MAP: map(object); the last three with
- * block_collection set), sorted by name (attrs_sorted). Built on first use and kept for the life of the process; call once for each
- * schema from main before threads start (tf_schema_type is then read-only and thread-safe; a mutex
- * makes a late first call from a worker thread safe as well).
+ * block_collection set), sorted by name (attrs_sorted), with each one's flags (attr_flags). Built
+ * on first use and kept for the life of the process; call once for each schema from main before
+ * threads start (tf_schema_type is then read-only and thread-safe; a mutex makes a late first call
+ * from a worker thread safe as well).
  * NULL only on out-of-memory. */
 const struct tf_type *tf_schema_type(const struct tf_schema_block *block);
 

@@ -40,9 +40,7 @@
  * (-parallelism=10), and the health check, StopProvider and Shutdown must still find a free worker
  * then. When every worker is inside a handler, one more is started (up to TF_SERVER_MAX_WORKERS),
  * so a higher -parallelism never starves StopProvider either. */
-#ifndef TF_SERVER_WORKERS
-#define TF_SERVER_WORKERS 16
-#endif
+#define TF_SERVER_WORKERS     16
 #define TF_SERVER_MAX_WORKERS 1024
 /* Per-message limit both ways, as Go providers set it (gRPC's default is 4 MiB). */
 #define TF_SERVER_MAX_MESSAGE (256 * 1024 * 1024)

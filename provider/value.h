@@ -80,9 +80,9 @@ struct tf_value {
     const struct tf_type *type; /* never NULL; for a dynamic value, the concrete type decoded */
     enum tf_value_state state;
     union {
-        const char
-            *str; /* STRING: NUL-terminated UTF-8 (embedded NULs are rejected by the codec) */
-        bool b;   /* BOOL */
+        /* STRING: NUL-terminated UTF-8 (embedded NULs are rejected by the codec) */
+        const char *str;
+        bool b; /* BOOL */
         struct {
             enum tf_number_repr repr;
             int64_t i;       /* INT */
@@ -91,8 +91,8 @@ struct tf_value {
         } num;
         struct {
             size_t n;
-            struct tf_value *
-                *items; /* LIST, SET, TUPLE elements; OBJECT attributes in type order */
+            /* LIST, SET, TUPLE elements; OBJECT attributes in type order */
+            struct tf_value **items;
         } coll;
         struct {
             size_t n;
@@ -138,8 +138,7 @@ void tf_value_map_sort(struct tf_value *map);
  * a leaf in place: v's arena must outlive the copy. */
 struct tf_value *tf_value_copy(struct tf_arena *a, const struct tf_value *v);
 
-/* ---- Access -----------------------------------------------------------------------------------
- */
+/* ---- Access ---------------------------------------------------------------------------------- */
 
 static inline bool tf_value_is_null(const struct tf_value *v)
 {

@@ -173,6 +173,16 @@ static void test_endpoint__refuses_bad_urls(void **state)
     assert_null(strstr(err.message, "pw"));
 }
 
+/* A client configuration with static credentials and no shared files to read. */
+static void static_credentials(struct ec2_config *cfg)
+{
+    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+    ec2_config_init(cfg);
+    cfg->access_key = "AKID";
+    cfg->secret_key = "SECRET";
+}
+
 static void test_endpoint__client_reports_resolved_values(void **state)
 {
     struct ec2_client *c = NULL;
@@ -180,12 +190,8 @@ static void test_endpoint__client_reports_resolved_values(void **state)
     struct ec2_error err;
 
     (void)state;
-    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
-    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
     setenv("AWS_REGION", "ap-northeast-1", 1);
-    ec2_config_init(&cfg);
-    cfg.access_key = "AKID";
-    cfg.secret_key = "SECRET";
+    static_credentials(&cfg);
     assert_int_equal(ec2_client_new(&c, &cfg, &err), 0);
     assert_string_equal(ec2_client_region(c), "ap-northeast-1");
     assert_string_equal(ec2_client_endpoint(c), "https://ec2.ap-northeast-1.amazonaws.com");
@@ -208,12 +214,8 @@ static void test_endpoint__url_only_libcurl_refuses_fails_the_request(void **sta
     struct ec2_error err;
 
     (void)state;
-    setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
-    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
-    ec2_config_init(&cfg);
+    static_credentials(&cfg);
     cfg.region = "us-east-1";
-    cfg.access_key = "AKID";
-    cfg.secret_key = "SECRET";
     cfg.endpoint = "http://[1::2::3]:1/";
     cfg.max_attempts = 3;
     assert_int_equal(ec2_client_new(&c, &cfg, &err), 0);
