@@ -2,13 +2,14 @@
  * server.c - the byte-oriented gRPC server on gRPC C core. See server.h for the threads and the
  * shutdown sequence.
  *
- * Every call is handled as an unregistered ("generic") call: grpc_server_request_call hands over
- * the method path, which we look up ourselves. A call moves through these steps, each one event on
- * the shared completion queue, the call struct itself being the tag: CALL_NEW      a call arrived:
- * post a fresh request in its place, then either answer UNIMPLEMENTED at once or start receiving
- * the request message; CALL_RECEIVED the request is in: run the handler on this worker, send the
- * reply and status; CALL_FINISHED the reply is out (or the call died): release everything. The
- * server's own shutdown notification is a separate tag (TAG_SHUTDOWN).
+ * Every method of the tables is registered with gRPC, which then hands over each call together
+ * with its request message: a unary call costs two events on the shared completion queue, the
+ * call struct itself being the tag. CALL_NEW: a call and its request arrived; post a fresh request
+ * for that method in its place, run the handler on this worker, send the reply and status.
+ * CALL_FINISHED: the reply is out (or the call died); release everything. A path that is not
+ * registered arrives as an unregistered ("generic") call, which is answered UNIMPLEMENTED at once
+ * without reading its request. The server's own shutdown notification is a separate tag
+ * (TAG_SHUTDOWN).
  */
 #include "server.h"
 
@@ -30,18 +31,28 @@
 #include <grpc/slice.h>
 #include <grpc/support/log.h>
 
-/* Calls requested ahead of arrival; each arrival posts a replacement, so this many stay pending. */
-#define PENDING_REQUESTS TF_SERVER_WORKERS
+/* Calls requested ahead of arrival, per registered method and for unregistered paths; each
+ * arrival posts a replacement at once, and calls beyond these wait in gRPC's own queue until then.
+ */
+#define PENDING_REQUESTS 2
 /* Longest method path we log; paths are short ASCII names. */
 #define PATH_LOG_MAX 128
 
-enum tag_kind { CALL_NEW, CALL_RECEIVED, CALL_FINISHED, TAG_SHUTDOWN };
+enum tag_kind { CALL_NEW, CALL_FINISHED, TAG_SHUTDOWN };
+
+/* A method as registered with gRPC. */
+struct registered {
+    const struct tf_method *method;
+    void *handle; /* grpc_server_register_method's */
+};
 
 struct call {
     enum tag_kind kind; /* first member: the tag handed to gRPC points here */
     struct tf_server *srv;
+    const struct registered *reg; /* NULL: an unregistered path */
     grpc_call *call;
-    grpc_call_details details;
+    grpc_call_details details; /* unregistered paths only */
+    gpr_timespec deadline;     /* registered methods only */
     grpc_metadata_array request_metadata;
     grpc_byte_buffer *request;
     grpc_byte_buffer *response;
@@ -49,15 +60,14 @@ struct call {
     bool has_status_details;
     bool counted;  /* included in srv->active_calls */
     int cancelled; /* filled by RECV_CLOSE_ON_SERVER; unused but required by the op */
-    const struct tf_method *method;
     struct timespec started;
 };
 
 struct tf_server {
     grpc_server *server;
     grpc_completion_queue *cq;
-    const struct tf_method_table *tables;
-    size_t n_tables;
+    struct registered *registered;
+    size_t n_registered;
     atomic_bool stopping; /* set by tf_server_stop: do not post new requests */
     enum tag_kind shutdown_tag;
     pthread_mutex_t mu; /* guards the fields below */
@@ -81,28 +91,18 @@ static void grpc_log_to_tf(gpr_log_func_args *args)
     tf_log(level, "grpc: %s (%s:%d)", args->message, args->file, args->line);
 }
 
-static const struct tf_method *find_method(const struct tf_server *srv, grpc_slice path)
-{
-    size_t len = GRPC_SLICE_LENGTH(path);
-    const char *p = (const char *)GRPC_SLICE_START_PTR(path);
-    for (size_t t = 0; t < srv->n_tables; t++) {
-        const struct tf_method_table *table = &srv->tables[t];
-        for (size_t i = 0; i < table->n; i++) {
-            const char *name = table->methods[i].path;
-            if (strlen(name) == len && memcmp(name, p, len) == 0)
-                return &table->methods[i];
-        }
-    }
-    return NULL;
-}
-
 /* The call's method path as a C string for logs, cut at PATH_LOG_MAX - 1 bytes. */
 static void path_for_log(const struct call *c, char *out, size_t size)
 {
+    const char *path = (const char *)GRPC_SLICE_START_PTR(c->details.method);
     size_t len = GRPC_SLICE_LENGTH(c->details.method);
+    if (c->reg != NULL) {
+        path = c->reg->method->path;
+        len = strlen(path);
+    }
     if (len >= size)
         len = size - 1;
-    memcpy(out, GRPC_SLICE_START_PTR(c->details.method), len);
+    memcpy(out, path, len);
     out[len] = '\0';
 }
 
@@ -134,10 +134,12 @@ static void call_free(struct call *c)
     free(c);
 }
 
-/* Asks gRPC for the next incoming call. A failure here only lowers the number of pending requests
- * (calls still wait in gRPC's own queue for the others), so it is logged, not fatal. */
-static void post_request(struct tf_server *srv)
+/* Asks gRPC for the next incoming call of reg's method, or of an unregistered path when reg is
+ * NULL. A failure here only lowers the number of pending requests (calls still wait in gRPC's own
+ * queue for the others), so it is logged, not fatal. */
+static void post_request(struct tf_server *srv, const struct registered *reg)
 {
+    grpc_call_error e;
     struct call *c = calloc(1, sizeof(*c));
     if (c == NULL) {
         tf_log(TF_LOG_ERROR, "out of memory while waiting for a gRPC call");
@@ -145,10 +147,16 @@ static void post_request(struct tf_server *srv)
     }
     c->kind = CALL_NEW;
     c->srv = srv;
+    c->reg = reg;
     grpc_call_details_init(&c->details);
     grpc_metadata_array_init(&c->request_metadata);
-    grpc_call_error e = grpc_server_request_call(srv->server, &c->call, &c->details,
-                                                 &c->request_metadata, srv->cq, srv->cq, c);
+    if (reg != NULL)
+        e = grpc_server_request_registered_call(srv->server, reg->handle, &c->call, &c->deadline,
+                                                &c->request_metadata, &c->request, srv->cq, srv->cq,
+                                                c);
+    else
+        e = grpc_server_request_call(srv->server, &c->call, &c->details, &c->request_metadata,
+                                     srv->cq, srv->cq, c);
     if (e != GRPC_CALL_OK) {
         if (!atomic_load(&srv->stopping))
             tf_log(TF_LOG_ERROR, "gRPC refused to wait for a call (error %d)", (int)e);
@@ -194,44 +202,6 @@ static void finish_call(struct call *c, grpc_status_code status, const char *mes
     }
 }
 
-static void on_new_call(struct call *c, bool ok)
-{
-    struct tf_server *srv = c->srv;
-    char path[PATH_LOG_MAX];
-
-    if (!ok || atomic_load(&srv->stopping)) {
-        /* The server is shutting down: it withdrew this request, or the call came too late to be
-         * served (releasing it cancels it). */
-        call_free(c);
-        return;
-    }
-    post_request(srv);
-
-    pthread_mutex_lock(&srv->mu);
-    srv->active_calls++;
-    pthread_mutex_unlock(&srv->mu);
-    c->counted = true;
-    clock_gettime(CLOCK_MONOTONIC, &c->started);
-    c->method = find_method(srv, c->details.method);
-    if (c->method == NULL) {
-        path_for_log(c, path, sizeof(path));
-        tf_log(TF_LOG_DEBUG, "gRPC method %s is not implemented", path);
-        finish_call(c, GRPC_STATUS_UNIMPLEMENTED, "method not implemented by this provider");
-        return;
-    }
-
-    grpc_op op;
-    memset(&op, 0, sizeof(op));
-    op.op = GRPC_OP_RECV_MESSAGE;
-    op.data.recv_message.recv_message = &c->request;
-    c->kind = CALL_RECEIVED;
-    grpc_call_error e = grpc_call_start_batch(c->call, &op, 1, c, NULL);
-    if (e != GRPC_CALL_OK) {
-        tf_log(TF_LOG_ERROR, "gRPC refused to receive a request (error %d)", (int)e);
-        call_free(c);
-    }
-}
-
 static void *worker_main(void *arg);
 
 /* Starts one more worker; called with srv->mu held. A failure only means less concurrency. */
@@ -267,8 +237,8 @@ static void leave_handler(struct tf_server *srv)
     pthread_mutex_unlock(&srv->mu);
 }
 
-/* Runs the handler on the received bytes and sends its answer. */
-static void on_received(struct call *c, bool ok)
+/* Runs the handler on the request that came with c and sends its answer. */
+static void run_handler(struct call *c)
 {
     grpc_byte_buffer_reader reader;
     grpc_slice request;
@@ -278,11 +248,6 @@ static void on_received(struct call *c, bool ok)
     char path[PATH_LOG_MAX];
     int status;
 
-    if (!ok) {
-        /* The client cancelled or the connection broke before the request arrived. */
-        call_free(c);
-        return;
-    }
     if (c->request == NULL) {
         finish_call(c, GRPC_STATUS_INTERNAL, "the call carried no request message");
         return;
@@ -298,8 +263,8 @@ static void on_received(struct call *c, bool ok)
 
     message[0] = '\0';
     enter_handler(c->srv);
-    status = c->method->handler(GRPC_SLICE_START_PTR(request), GRPC_SLICE_LENGTH(request), &resp,
-                                &resp_len, message, sizeof(message));
+    status = c->reg->method->handler(GRPC_SLICE_START_PTR(request), GRPC_SLICE_LENGTH(request),
+                                     &resp, &resp_len, message, sizeof(message));
     leave_handler(c->srv);
     grpc_slice_unref(request);
     message[sizeof(message) - 1] = '\0';
@@ -324,6 +289,33 @@ static void on_received(struct call *c, bool ok)
     }
     tf_log(TF_LOG_TRACE, "gRPC %s: status %d in %ld ms", path, status, elapsed_ms(&c->started));
     finish_call(c, (grpc_status_code)status, status == GRPC_STATUS_OK ? NULL : message);
+}
+
+static void on_new_call(struct call *c, bool ok)
+{
+    struct tf_server *srv = c->srv;
+    char path[PATH_LOG_MAX];
+
+    if (!ok || atomic_load(&srv->stopping)) {
+        /* The server is shutting down: it withdrew this request, or the call came too late to be
+         * served (releasing it cancels it). */
+        call_free(c);
+        return;
+    }
+    post_request(srv, c->reg);
+
+    pthread_mutex_lock(&srv->mu);
+    srv->active_calls++;
+    pthread_mutex_unlock(&srv->mu);
+    c->counted = true;
+    clock_gettime(CLOCK_MONOTONIC, &c->started);
+    if (c->reg == NULL) {
+        path_for_log(c, path, sizeof(path));
+        tf_log(TF_LOG_DEBUG, "gRPC method %s is not implemented", path);
+        finish_call(c, GRPC_STATUS_UNIMPLEMENTED, "method not implemented by this provider");
+        return;
+    }
+    run_handler(c);
 }
 
 static void on_shutdown_notified(struct tf_server *srv)
@@ -353,8 +345,6 @@ static void *worker_main(void *arg)
         struct call *c = (struct call *)kind;
         if (c->kind == CALL_NEW)
             on_new_call(c, ev.success != 0);
-        else if (c->kind == CALL_RECEIVED)
-            on_received(c, ev.success != 0);
         else
             call_free(c); /* CALL_FINISHED: the reply is out or the call died */
     }
@@ -433,6 +423,36 @@ static int abandon_started(struct tf_server *srv)
     return TF_TRANSPORT_OK;
 }
 
+/* Registers every method of the tables, so that gRPC delivers each call with its request. */
+static int register_methods(struct tf_server *srv, const struct tf_server_config *cfg,
+                            struct tf_transport_error *err)
+{
+    size_t n = 0;
+
+    for (size_t t = 0; t < cfg->n_tables; t++)
+        n += cfg->tables[t].n;
+    srv->registered = calloc(n > 0 ? n : 1, sizeof(*srv->registered));
+    if (srv->registered == NULL)
+        return tf_transport_error_set(err, TF_TRANSPORT_ERR_NOMEM,
+                                      "out of memory while starting the gRPC server");
+    for (size_t t = 0; t < cfg->n_tables; t++) {
+        for (size_t i = 0; i < cfg->tables[t].n; i++) {
+            const struct tf_method *m = &cfg->tables[t].methods[i];
+            void *handle = grpc_server_register_method(
+                srv->server, m->path, NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+            if (handle == NULL)
+                return tf_transport_error_set(err, TF_TRANSPORT_ERR_INPUT,
+                                              "gRPC refused to register the method %s (listed "
+                                              "twice?)",
+                                              m->path);
+            srv->registered[srv->n_registered].method = m;
+            srv->registered[srv->n_registered].handle = handle;
+            srv->n_registered++;
+        }
+    }
+    return TF_TRANSPORT_OK;
+}
+
 int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
                     struct tf_transport_error *err)
 {
@@ -459,8 +479,6 @@ int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
                                       "out of memory while starting the gRPC server");
     }
     snprintf(address, address_len, "unix:%s", cfg->socket_path);
-    srv->tables = cfg->tables;
-    srv->n_tables = cfg->n_tables;
     srv->shutdown_tag = TAG_SHUTDOWN;
     atomic_init(&srv->stopping, false);
     pthread_mutex_init(&srv->mu, NULL);
@@ -485,6 +503,9 @@ int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
         goto fail;
     }
     grpc_server_register_completion_queue(srv->server, srv->cq, NULL);
+    rc = register_methods(srv, cfg, err);
+    if (rc != TF_TRANSPORT_OK)
+        goto fail;
 
     creds = make_credentials(cfg, err);
     if (creds == NULL) {
@@ -502,8 +523,11 @@ int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
 
     grpc_server_start(srv->server);
     started = true;
-    for (size_t i = 0; i < PENDING_REQUESTS; i++)
-        post_request(srv);
+    for (size_t i = 0; i < PENDING_REQUESTS; i++) {
+        post_request(srv, NULL);
+        for (size_t m = 0; m < srv->n_registered; m++)
+            post_request(srv, &srv->registered[m]);
+    }
 
     for (size_t i = 0; i < TF_SERVER_WORKERS; i++) {
         pthread_mutex_lock(&srv->mu);
@@ -536,6 +560,7 @@ fail:
             grpc_completion_queue_destroy(srv->cq);
         pthread_cond_destroy(&srv->cond);
         pthread_mutex_destroy(&srv->mu);
+        free(srv->registered);
         free(srv);
     } else {
         tf_server_free(srv);
@@ -591,5 +616,6 @@ void tf_server_free(struct tf_server *srv)
      * (seen: 8 s after refused TLS handshakes), and the process is about to exit anyway. */
     pthread_cond_destroy(&srv->cond);
     pthread_mutex_destroy(&srv->mu);
+    free(srv->registered);
     free(srv);
 }

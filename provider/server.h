@@ -1,19 +1,20 @@
 /*
  * server.h - the gRPC server the provider runs on: gRPC C core, byte-oriented, unary calls only.
  *
- * The server knows no message types. A call's method path ("/tfplugin6.Provider/ReadResource") is
- * looked up in the method tables it was given (struct tf_method from protocol.h); the handler gets
- * the request bytes and returns a status and the response bytes. A path in no table is answered
- * UNIMPLEMENTED (12) at once, without reading the request, so streaming methods such as
- * plugin.GRPCStdio/StreamStdio fail fast too. Messages may be up to 256 MiB each way.
+ * The server knows no message types. Every method path of the tables it is given (struct tf_method
+ * from protocol.h, "/tfplugin6.Provider/ReadResource") is registered with gRPC, which hands each
+ * call over together with its request; the handler gets the request bytes and returns a status
+ * and the response bytes. A path in no table is answered UNIMPLEMENTED (12) at once, without
+ * reading the request, so streaming methods such as plugin.GRPCStdio/StreamStdio fail fast too.
+ * Messages may be up to 256 MiB each way.
  *
  * THREADS
  *  - The caller's thread (main) runs tf_server_start, tf_server_stop and tf_server_free.
  *  - A pool of worker threads (TF_SERVER_WORKERS, growing to TF_SERVER_MAX_WORKERS when all are
- *    inside handlers) shares ONE completion queue. A worker takes the
- *    next event, advances that call (request -> receive -> handler -> reply -> release) and runs
- * the handler itself, so up to TF_SERVER_WORKERS handlers run at once; while some block (an EC2
- *    waiter), the others keep serving, StopProvider and Shutdown included. Each call's state is
+ *    inside handlers) shares ONE completion queue. A worker takes the next event, advances that
+ *    call (arrival with its request -> handler -> reply -> release) and runs the handler itself,
+ *    so up to TF_SERVER_WORKERS handlers run at once; while some block (an EC2 waiter), the
+ *    others keep serving, StopProvider and Shutdown included. Each call's state is
  *    touched by one worker at a time (gRPC delivers one event per batch), so it needs no lock.
  *  - Shared: the method tables (read-only), the gRPC server and queue (thread-safe by gRPC), the
  *    `stopping` flag (atomic) and the shutdown bookkeeping under the server's mutex.
