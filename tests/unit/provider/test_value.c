@@ -16,8 +16,9 @@
 static const struct tf_type list_string = {.kind = TF_LIST, .elem = &tf_type_string};
 static const struct tf_type set_number = {.kind = TF_SET, .elem = &tf_type_number};
 static const struct tf_type map_string = {.kind = TF_MAP, .elem = &tf_type_string};
-static const struct tf_attr_type obj_attrs[] = {
-    {"name", &tf_type_string}, {"size", &tf_type_number}, {"on", &tf_type_bool}};
+static const struct tf_attr_type obj_attrs[] = {TF_ATTR("name", &tf_type_string),
+                                                TF_ATTR("size", &tf_type_number),
+                                                TF_ATTR("on", &tf_type_bool)};
 static const struct tf_type obj = {.kind = TF_OBJECT, .n = 3, .attrs = obj_attrs};
 static const struct tf_type block_list = {.kind = TF_LIST, .elem = &obj, .block_collection = true};
 
@@ -63,6 +64,32 @@ static void test_value__arena_serves_many_and_big_allocations(void **state)
     assert_string_equal(s, "vol-42");
     assert_string_equal(tf_arena_strndup(a, "abcdef", 3), "abc");
     assert_int_equal((uintptr_t)tf_arena_alloc(a, 3) % 16, 0);
+    tf_arena_free(a);
+}
+
+/* The next arena on this thread may be the last one freed (value.c keeps it for the next call):
+ * it must still hand out zeroed memory and count its cap afresh. */
+static void test_value__a_reused_arena_is_zeroed_and_capped_afresh(void **state)
+{
+    struct tf_arena *a = tf_arena_new(1 << 20);
+    unsigned char *p;
+
+    for (int i = 0; i < 3; i++) {
+        p = tf_arena_alloc(a, 8000);
+        assert_non_null(p);
+        memset(p, 0xab, 8000);
+    }
+    assert_non_null(tf_arena_alloc(a, 100000)); /* a chunk of its own, freed with the arena */
+    tf_arena_free(a);
+
+    a = tf_arena_new(20000);
+    for (int i = 0; i < 2; i++) {
+        p = tf_arena_alloc(a, 8000);
+        assert_non_null(p);
+        for (int k = 0; k < 8000; k++)
+            assert_int_equal(p[k], 0);
+    }
+    assert_null(tf_arena_alloc(a, 8000));
     tf_arena_free(a);
 }
 
@@ -249,8 +276,9 @@ static void test_value__states_nulls_and_block_collections(void **state)
 
 static void test_value__type_equality_is_structural(void **state)
 {
-    static const struct tf_attr_type other_attrs[] = {
-        {"name", &tf_type_string}, {"size", &tf_type_number}, {"on", &tf_type_string}};
+    static const struct tf_attr_type other_attrs[] = {TF_ATTR("name", &tf_type_string),
+                                                      TF_ATTR("size", &tf_type_number),
+                                                      TF_ATTR("on", &tf_type_string)};
     static const struct tf_type other = {.kind = TF_OBJECT, .n = 3, .attrs = other_attrs};
     static const struct tf_type list_string2 = {.kind = TF_LIST, .elem = &tf_type_string};
     static const struct tf_type *const tuple_elems[] = {&tf_type_string, &tf_type_bool};
@@ -327,6 +355,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value__arena_refuses_past_its_cap),
         cmocka_unit_test(test_value__arena_serves_many_and_big_allocations),
+        cmocka_unit_test(test_value__a_reused_arena_is_zeroed_and_capped_afresh),
         cmocka_unit_test(test_value__objects_start_null_and_read_with_fallbacks),
         cmocka_unit_test(test_value__map_sort_keeps_pairs_together),
         cmocka_unit_test(test_value__copy_has_new_containers_and_shared_leaves),
