@@ -40,12 +40,11 @@ static void check_via_msgpack(struct tf_arena *a, const struct tf_value *v)
     size_t len = 0;
     int rc;
 
-    rc = tf_codec_encode_msgpack(&enc, &len, v, &err);
+    rc = tf_codec_encode_msgpack(&enc, &len, a, v, &err);
     if (rc == TF_CODEC_NOMEM)
         return;
     FUZZ_CHECK(rc == TF_CODEC_OK);
     rc = tf_codec_decode_msgpack(&again, a, v->type, enc, len, &err);
-    free(enc);
     if (rc == TF_CODEC_NOMEM)
         return;
     FUZZ_CHECK(rc == TF_CODEC_OK);

@@ -24,6 +24,15 @@ const char *tf_codec__kind_name(enum tf_kind kind);
 size_t tf_codec__utf8_prefix(const char *s, size_t len);
 /* 0 when s[0..len) is valid UTF-8 without NUL bytes, else TF_CODEC_ERR with a message. */
 int tf_codec__check_text(const char *s, size_t len, struct tf_codec_error *err);
+/* Empties err at the start of a codec call. err is about 1.5 KiB and only its message and its
+ * path's first n steps are ever read, so only those are reset: clearing all of it cost a plan call
+ * about 0.1 us. */
+static inline void tf_codec__error_reset(struct tf_codec_error *err)
+{
+    err->message[0] = '\0';
+    err->path.n = 0;
+}
+
 /* Size of the buffer tf_codec__excerpt fills: room for a 64-character name and an ellipsis. */
 #define TF_CODEC_EXCERPT_SIZE 72
 /* Copy untrusted s[0..len) into buf (TF_CODEC_EXCERPT_SIZE bytes) so that it can be quoted in a

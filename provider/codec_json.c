@@ -277,7 +277,7 @@ int tf_codec_decode_json(struct tf_value **out, struct tf_arena *a, const struct
     int rc;
 
     err = d.err;
-    memset(err, 0, sizeof(*err));
+    tf_codec__error_reset(err);
     rc = tf_codec__parse_json(&j, text, len, err);
     if (rc != TF_CODEC_OK)
         return rc;

@@ -539,6 +539,14 @@ static int decode_map(struct dec *d, const msgpack_object *o, const struct tf_ty
     return TF_CODEC_OK;
 }
 
+/* Whether attribute a is named by the len bytes of key (lengths first: the cheap way out). */
+static bool attr_is(const struct tf_attr_type *a, const char *key, size_t len)
+{
+    if (a->name_len != 0 && a->name_len != len)
+        return false;
+    return tf_attr_cmp(a, key, len) == 0;
+}
+
 static int decode_object(struct dec *d, const msgpack_object *o, const struct tf_type *t,
                          struct tf_value **out)
 {
@@ -563,7 +571,7 @@ static int decode_object(struct dec *d, const msgpack_object *o, const struct tf
         /* Compared as bytes: a key equal to an attribute name is valid text, any other is an
          * error whose excerpt copes with whatever bytes it holds. */
         text_bytes(key, &name, &len);
-        if (next < t->n && tf_attr_name_cmp(t->attrs[next].name, name, len) == 0)
+        if (next < t->n && attr_is(&t->attrs[next], name, len))
             idx = (int)next;
         else
             idx = tf_type_attr_find(t, name, len);
@@ -675,13 +683,16 @@ int tf_codec_decode_msgpack(struct tf_value **out, struct tf_arena *a, const str
                             const uint8_t *buf, size_t len, struct tf_codec_error *err)
 {
     struct tf_codec_error scratch;
-    struct dec d = {.a = a, .err = err != NULL ? err : &scratch};
+    struct dec d;
     msgpack_unpacked unpacked;
     size_t off = 0;
     int rc;
 
-    err = d.err;
-    memset(err, 0, sizeof(*err));
+    /* Not an initializer: that would zero the whole trail, where only its length matters. */
+    d.a = a;
+    d.err = err = err != NULL ? err : &scratch;
+    d.trail.n = 0;
+    tf_codec__error_reset(err);
     if (len == 0)
         return new_or_nomem(&d, out, tf_value_null(a, type));
     rc = check_bounds(buf, len, err);
@@ -707,8 +718,53 @@ int tf_codec_decode_msgpack(struct tf_value **out, struct tf_arena *a, const str
 
 /* ---- Encoding -------------------------------------------------------------------------------- */
 
+/* Where msgpack-c's packer writes: arena memory that doubles when full (the outgrown buffers stay
+ * in the arena until it is freed, at most as many bytes as the final one). */
+struct out_buf {
+    struct tf_arena *a;
+    uint8_t *data;
+    size_t len, cap;
+};
+
+#define OUT_BUF_FIRST 1024
+
+/* The next len bytes of o, for the caller to fill; NULL when the arena refuses to grow it. */
+static uint8_t *out_buf_reserve(struct out_buf *o, size_t len)
+{
+    if (len > o->cap - o->len) {
+        size_t cap = o->cap > 0 ? o->cap : OUT_BUF_FIRST;
+        uint8_t *grown;
+
+        while (cap - o->len < len) {
+            if (cap > SIZE_MAX / 2)
+                return NULL;
+            cap *= 2;
+        }
+        grown = tf_arena_alloc(o->a, cap);
+        if (grown == NULL)
+            return NULL;
+        if (o->len > 0)
+            memcpy(grown, o->data, o->len);
+        o->data = grown;
+        o->cap = cap;
+    }
+    o->len += len;
+    return o->data + o->len - len;
+}
+
+static int out_buf_write(void *data, const char *buf, size_t len)
+{
+    uint8_t *p = out_buf_reserve(data, len);
+
+    if (p == NULL)
+        return -1;
+    memcpy(p, buf, len);
+    return 0;
+}
+
 struct enc {
-    msgpack_packer pk;
+    msgpack_packer pk; /* writes to out */
+    struct out_buf *out;
     struct tf_codec_error *err;
     struct tf_codec_trail trail;
     int pack_failed; /* msgpack-c reports a failed buffer append by a non-zero return */
@@ -716,8 +772,22 @@ struct enc {
 
 static void pack_text(struct enc *e, const char *s, size_t n)
 {
-    e->pack_failed |= msgpack_pack_str(&e->pk, n);
-    e->pack_failed |= msgpack_pack_str_body(&e->pk, s, n);
+    uint8_t *p;
+
+    if (n > 31) {
+        e->pack_failed |= msgpack_pack_str(&e->pk, n);
+        e->pack_failed |= msgpack_pack_str_body(&e->pk, s, n);
+        return;
+    }
+    /* A fixstr (every attribute name, most values) goes out in one piece, header byte 0xa0 | n
+     * and then the bytes, where the packer would make two writes. */
+    p = out_buf_reserve(e->out, n + 1);
+    if (p == NULL) {
+        e->pack_failed = 1;
+        return;
+    }
+    p[0] = (uint8_t)(0xa0 | n);
+    memcpy(p + 1, s, n);
 }
 
 static int encode(struct enc *e, const struct tf_value *v, const struct tf_type *t);
@@ -790,9 +860,10 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
                                   v->u.coll.n, t->n);
         e->pack_failed |= msgpack_pack_map(&e->pk, t->n);
         for (size_t i = 0; i < t->n; i++) {
-            pack_text(e, t->attrs[i].name, strlen(t->attrs[i].name));
-            tf_codec__trail_push(&e->trail, TF_STEP_ATTR, t->attrs[i].name, 0);
-            rc = encode(e, v->u.coll.items[i], t->attrs[i].type);
+            const struct tf_attr_type *a = &t->attrs[i];
+            pack_text(e, a->name, a->name_len != 0 ? a->name_len : strlen(a->name));
+            tf_codec__trail_push(&e->trail, TF_STEP_ATTR, a->name, 0);
+            rc = encode(e, v->u.coll.items[i], a->type);
             if (rc != TF_CODEC_OK)
                 return rc;
             tf_codec__trail_pop(&e->trail);
@@ -830,18 +901,21 @@ static int encode(struct enc *e, const struct tf_value *v, const struct tf_type 
     return encode_known(e, v, t);
 }
 
-int tf_codec_encode_msgpack(uint8_t **out, size_t *out_len, const struct tf_value *v,
-                            struct tf_codec_error *err)
+int tf_codec_encode_msgpack(uint8_t **out, size_t *out_len, struct tf_arena *a,
+                            const struct tf_value *v, struct tf_codec_error *err)
 {
     struct tf_codec_error scratch;
-    msgpack_sbuffer sbuf;
-    struct enc e = {.err = err != NULL ? err : &scratch};
+    struct out_buf buf = {.a = a};
+    struct enc e;
     int rc;
 
-    err = e.err;
-    memset(err, 0, sizeof(*err));
-    msgpack_sbuffer_init(&sbuf);
-    msgpack_packer_init(&e.pk, &sbuf, msgpack_sbuffer_write);
+    /* Not an initializer: that would zero the whole trail, where only its length matters. */
+    e.out = &buf;
+    e.err = err = err != NULL ? err : &scratch;
+    e.trail.n = 0;
+    e.pack_failed = 0;
+    tf_codec__error_reset(err);
+    msgpack_packer_init(&e.pk, &buf, out_buf_write);
     if (v == NULL)
         e.pack_failed |= msgpack_pack_nil(&e.pk);
     rc = v == NULL ? TF_CODEC_OK : encode(&e, v, v->type);
@@ -849,11 +923,9 @@ int tf_codec_encode_msgpack(uint8_t **out, size_t *out_len, const struct tf_valu
         rc = tf_codec__nomem(err);
     if (rc != TF_CODEC_OK) {
         tf_codec__trail_path(&e.trail, &err->path);
-        msgpack_sbuffer_destroy(&sbuf);
         return rc;
     }
-    /* Hand the buffer over; sbuffer memory is malloc'd, so the caller's free() matches. */
-    *out_len = sbuf.size;
-    *out = (uint8_t *)msgpack_sbuffer_release(&sbuf);
+    *out_len = buf.len;
+    *out = buf.data;
     return TF_CODEC_OK;
 }

@@ -114,7 +114,6 @@ static struct tf_value *decode_value(struct tf_call *call, const Tfplugin6__Dyna
 {
     struct tf_value *v = NULL;
     struct tf_codec_error err;
-    memset(&err, 0, sizeof(err));
     int rc;
     if (dv == NULL)
         rc = (v = tf_value_null(call->arena, type)) != NULL ? TF_CODEC_OK : TF_CODEC_NOMEM;
@@ -153,20 +152,18 @@ static Tfplugin6__DynamicValue *encode_value(struct tf_call *call, const struct 
     uint8_t *buf = NULL;
     size_t len = 0;
     struct tf_codec_error err;
-    memset(&err, 0, sizeof(err));
-    if (tf_codec_encode_msgpack(&buf, &len, v, &err) != TF_CODEC_OK) {
+    int rc = tf_codec_encode_msgpack(&buf, &len, call->arena, v, &err);
+    if (rc == TF_CODEC_NOMEM) {
+        call->diags.oom = true;
+        return NULL;
+    }
+    if (rc != TF_CODEC_OK) {
         tf_diag_error(&call->diags, err.path.n > 0 ? &err.path : NULL,
                       "Provider produced an invalid value", "This is a bug in the provider: %s",
                       err.message);
         return NULL;
     }
-    uint8_t *copy = arena_new(call, len > 0 ? len : 1);
-    if (copy != NULL)
-        memcpy(copy, buf, len);
-    free(buf);
-    if (copy == NULL)
-        return NULL;
-    dv->msgpack.data = copy;
+    dv->msgpack.data = buf;
     dv->msgpack.len = len;
     return dv;
 }
@@ -624,7 +621,6 @@ static void upgrade_state(struct tf_call *call, const void *request, void *respo
         r->upgrade(call, &op);
     } else {
         struct tf_codec_error err;
-        memset(&err, 0, sizeof(err));
         if (tf_codec_decode_json(&op.upgraded, call->arena, type, op.json, op.json_len, 1, &err) !=
             TF_CODEC_OK)
             tf_diag_error(&call->diags, err.path.n > 0 ? &err.path : NULL, "Invalid stored state",

@@ -134,17 +134,17 @@ static const struct tf_schema_nested ds_blocks[] = {
 };
 
 static const struct tf_attr_type block_device_object_attrs[] = {
-    {"device_name", &tf_type_string},
-    {"snapshot_id", &tf_type_string},
-    {"volume_size", &tf_type_number},
-    {"volume_type", &tf_type_string},
-    {"iops", &tf_type_number},
-    {"throughput", &tf_type_number},
-    {"delete_on_termination", &tf_type_bool},
-    {"encrypted", &tf_type_bool},
-    {"kms_key_id", &tf_type_string},
-    {"virtual_name", &tf_type_string},
-    {"no_device", &tf_type_bool},
+    TF_ATTR("device_name", &tf_type_string),
+    TF_ATTR("snapshot_id", &tf_type_string),
+    TF_ATTR("volume_size", &tf_type_number),
+    TF_ATTR("volume_type", &tf_type_string),
+    TF_ATTR("iops", &tf_type_number),
+    TF_ATTR("throughput", &tf_type_number),
+    TF_ATTR("delete_on_termination", &tf_type_bool),
+    TF_ATTR("encrypted", &tf_type_bool),
+    TF_ATTR("kms_key_id", &tf_type_string),
+    TF_ATTR("virtual_name", &tf_type_string),
+    TF_ATTR("no_device", &tf_type_bool),
 };
 static const struct tf_type block_device_object = {
     .kind = TF_OBJECT,

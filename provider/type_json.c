@@ -266,6 +266,6 @@ const struct tf_type *tf_type_from_json(struct tf_arena *a, const char *text, si
 
     if (err == NULL)
         err = &scratch;
-    memset(err, 0, sizeof(*err));
+    tf_codec__error_reset(err);
     return tf_type__from_json(&t, a, text, len, err) == TF_CODEC_OK ? t : NULL;
 }

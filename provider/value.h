@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum tf_kind {
     TF_STRING,
@@ -38,7 +39,16 @@ struct tf_type;
 struct tf_attr_type {
     const char *name;
     const struct tf_type *type;
+    /* strlen(name), so that the encoder need not measure it on every call. tf_attrs_sort fills it;
+     * a static table may leave it 0, and readers then measure the name. */
+    size_t name_len;
 };
+
+/* An initializer for a static table of tf_attr_type, the name measured at compile time. */
+#define TF_ATTR(name, type)                                                                        \
+    {                                                                                              \
+        name, type, sizeof(name) - 1                                                               \
+    }
 
 struct tf_type {
     enum tf_kind kind;
@@ -159,19 +169,25 @@ bool tf_value_contains_unknown(const struct tf_value *v);
 int tf_type_attr_index(const struct tf_type *object_type, const char *name);
 /* The same for a name given as len bytes, not NUL-terminated (a key read from the wire). */
 int tf_type_attr_find(const struct tf_type *object_type, const char *name, size_t len);
-/* Sorts attrs by name for a type's attrs_sorted; returns true when the names are also unique (only
- * then may attrs_sorted be set). */
+/* Sorts attrs by name for a type's attrs_sorted and fills their name_len; returns true when the
+ * names are also unique (only then may attrs_sorted be set). */
 bool tf_attrs_sort(struct tf_attr_type *attrs, size_t n);
-/* Compares an attribute name with len bytes of key as strcmp would compare the two strings. A plain
- * loop: names are a few bytes long, shorter than a call to strlen plus memcmp. */
-static inline int tf_attr_name_cmp(const char *name, const char *key, size_t len)
+/* Compares attribute a's name with len bytes of key as strcmp would compare the two strings. */
+static inline int tf_attr_cmp(const struct tf_attr_type *a, const char *key, size_t len)
 {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char a = (unsigned char)name[i], b = (unsigned char)key[i];
-        if (a != b || a == '\0')
-            return a < b || a == '\0' ? -1 : 1;
+    if (a->name_len == 0) {
+        /* Not measured (a static table): a plain loop, names being a few bytes long. */
+        for (size_t i = 0; i < len; i++) {
+            unsigned char x = (unsigned char)a->name[i], y = (unsigned char)key[i];
+            if (x != y || x == '\0')
+                return x < y || x == '\0' ? -1 : 1;
+        }
+        return a->name[len] != '\0';
     }
-    return name[len] != '\0';
+    int c = memcmp(a->name, key, a->name_len < len ? a->name_len : len);
+    if (c != 0)
+        return c;
+    return a->name_len < len ? -1 : a->name_len > len;
 }
 /* The attribute name of a known object, or NULL when the object is null/unknown or has no such
  * attribute. Borrowed pointer into the tree. */

@@ -25,16 +25,23 @@ static const struct tf_type set_number = {.kind = TF_SET, .elem = &tf_type_numbe
 static const struct tf_type map_string = {.kind = TF_MAP, .elem = &tf_type_string};
 static const struct tf_type *const pair_elems[] = {&tf_type_string, &tf_type_number};
 static const struct tf_type pair_tuple = {.kind = TF_TUPLE, .n = 2, .elems = pair_elems};
-static const struct tf_attr_type ebs_attrs[] = {{"device_name", &tf_type_string},
-                                                {"volume_size", &tf_type_number}};
+static const struct tf_attr_type ebs_attrs[] = {TF_ATTR("device_name", &tf_type_string),
+                                                TF_ATTR("volume_size", &tf_type_number)};
 static const struct tf_type ebs = {.kind = TF_OBJECT, .n = 2, .attrs = ebs_attrs};
 static const struct tf_type ebs_list = {.kind = TF_LIST, .elem = &ebs, .block_collection = true};
 static const struct tf_type ebs_map = {.kind = TF_MAP, .elem = &ebs, .block_collection = true};
 static const struct tf_attr_type root_attrs[] = {
-    {"id", &tf_type_string},         {"count", &tf_type_number},  {"enabled", &tf_type_bool},
-    {"tags", &map_string},           {"names", &list_string},     {"ports", &set_number},
-    {"pair", &pair_tuple},           {"any", &tf_type_dynamic},   {"root", &ebs},
-    {"ebs_block_device", &ebs_list}, {"named_devices", &ebs_map},
+    TF_ATTR("id", &tf_type_string),
+    TF_ATTR("count", &tf_type_number),
+    TF_ATTR("enabled", &tf_type_bool),
+    TF_ATTR("tags", &map_string),
+    TF_ATTR("names", &list_string),
+    TF_ATTR("ports", &set_number),
+    TF_ATTR("pair", &pair_tuple),
+    TF_ATTR("any", &tf_type_dynamic),
+    TF_ATTR("root", &ebs),
+    TF_ATTR("ebs_block_device", &ebs_list),
+    TF_ATTR("named_devices", &ebs_map),
 };
 static const struct tf_type root = {.kind = TF_OBJECT, .n = 11, .attrs = root_attrs};
 
@@ -120,7 +127,7 @@ static void encode_ok(const struct tf_value *v, uint8_t **out, size_t *len)
 {
     struct tf_codec_error err;
 
-    assert_int_equal(tf_codec_encode_msgpack(out, len, v, &err), TF_CODEC_OK);
+    assert_int_equal(tf_codec_encode_msgpack(out, len, arena, v, &err), TF_CODEC_OK);
 }
 
 static struct tf_value *decode_ok(const struct tf_type *t, const uint8_t *buf, size_t len)
@@ -142,7 +149,6 @@ static void assert_encodes_as(const struct tf_value *v, const uint8_t *want, siz
     encode_ok(v, &out, &len);
     assert_int_equal(len, want_len);
     assert_memory_equal(out, want, want_len);
-    free(out);
 }
 
 /* ---- Round trips and exact bytes ----------------------------------------------------------------
@@ -166,8 +172,6 @@ static void test_codec__every_type_round_trips(void **state)
     encode_ok(back, &second, &second_len);
     assert_int_equal(first_len, second_len);
     assert_memory_equal(first, second, first_len);
-    free(first);
-    free(second);
 }
 
 static void test_codec__encodes_scalars_exactly(void **state)
@@ -186,9 +190,11 @@ static void test_codec__encodes_scalars_exactly(void **state)
 
 static void test_codec__encodes_objects_blocks_maps_and_dynamic_exactly(void **state)
 {
-    static const struct tf_attr_type b_attrs[] = {{"b", &ebs_list}, {"m", &ebs_map}};
+    /* Without name_len, as a static table may be: the encoder measures the names itself. */
+    static const struct tf_attr_type b_attrs[] = {{.name = "b", .type = &ebs_list},
+                                                  {.name = "m", .type = &ebs_map}};
     static const struct tf_type b_type = {.kind = TF_OBJECT, .n = 2, .attrs = b_attrs};
-    static const struct tf_attr_type any_attrs[] = {{"any", &tf_type_dynamic}};
+    static const struct tf_attr_type any_attrs[] = {TF_ATTR("any", &tf_type_dynamic)};
     static const struct tf_type any_type = {.kind = TF_OBJECT, .n = 1, .attrs = any_attrs};
     struct tf_value *m = tf_value_map(arena, &map_string, 2);
     struct tf_value *o;
@@ -230,7 +236,7 @@ static void test_codec__encode_rejects_trees_inconsistent_with_their_type(void *
     tf_value_get(o, "ebs_block_device")->u.coll.items[0] = ebs_value("x", 1);
     tf_value_get(o, "ebs_block_device")->u.coll.items[0]->u.coll.items[1] =
         tf_value_string(arena, "8");
-    assert_int_equal(tf_codec_encode_msgpack(&out, &len, o, &err), TF_CODEC_ERR);
+    assert_int_equal(tf_codec_encode_msgpack(&out, &len, arena, o, &err), TF_CODEC_ERR);
     assert_string_equal(tf_path_format(&err.path, path, sizeof(path)),
                         "ebs_block_device[0].volume_size");
     assert_non_null(strstr(err.message, "a string where the schema wants a number"));
@@ -238,9 +244,9 @@ static void test_codec__encode_rejects_trees_inconsistent_with_their_type(void *
     m->u.map.vals[0] = tf_value_string(arena, "1");
     m->u.map.keys[1] = "a";
     m->u.map.vals[1] = tf_value_string(arena, "2");
-    assert_int_equal(tf_codec_encode_msgpack(&out, &len, m, &err), TF_CODEC_ERR);
+    assert_int_equal(tf_codec_encode_msgpack(&out, &len, arena, m, &err), TF_CODEC_ERR);
     assert_non_null(strstr(err.message, "sorted"));
-    assert_int_equal(tf_codec_encode_msgpack(&out, &len, t, &err), TF_CODEC_ERR);
+    assert_int_equal(tf_codec_encode_msgpack(&out, &len, arena, t, &err), TF_CODEC_ERR);
     assert_null(out);
 }
 
@@ -454,7 +460,6 @@ static void test_codec__rejects_every_truncation_of_a_valid_value(void **state)
             fail_msg("a value cut to %zu of %zu bytes was accepted", cut, len);
         free(copy);
     }
-    free(buf);
 }
 
 static uint32_t xorshift(uint32_t x)
@@ -491,18 +496,16 @@ static void test_codec__survives_mutated_input(void **state)
         assert_true(rc == TF_CODEC_OK || rc == TF_CODEC_ERR);
         if (rc == TF_CODEC_OK) {
             accepted++;
-            assert_int_equal(tf_codec_encode_msgpack(&again, &again_len, v, &err), TF_CODEC_OK);
+            assert_int_equal(tf_codec_encode_msgpack(&again, &again_len, a, v, &err), TF_CODEC_OK);
             assert_int_equal(tf_codec_decode_msgpack(&back, a, &root, again, again_len, &err),
                              TF_CODEC_OK);
             assert_true(tf_value_equal(v, back));
-            free(again);
         }
         tf_arena_free(a);
     }
     /* some changes only touch string bytes or numbers and stay valid */
     assert_true(accepted > 0);
     free(copy);
-    free(buf);
 }
 
 /* The path of an error deeper than a tf_path holds names its ancestor at TF_PATH_MAX_STEPS, even
@@ -626,7 +629,34 @@ static void test_codec__arena_exhaustion_is_nomem_at_every_cap(void **state)
         tf_arena_free(small);
     }
     assert_true(cap > 256);
-    free(buf);
+}
+
+/* The encoder writes into the arena it is given: too small a cap is NOMEM with *out untouched,
+ * and the first cap that fits gives the same bytes as an unbounded arena. */
+static void test_codec__encoding_into_a_full_arena_is_nomem(void **state)
+{
+    uint8_t *want = NULL, *out = NULL;
+    size_t want_len, len = 0, cap;
+    int rc = TF_CODEC_NOMEM;
+
+    encode_ok(sample(), &want, &want_len);
+    for (cap = 0; rc == TF_CODEC_NOMEM; cap += 64) {
+        struct tf_arena *small = tf_arena_new(cap);
+        struct tf_codec_error err;
+
+        out = NULL;
+        rc = tf_codec_encode_msgpack(&out, &len, small, sample(), &err);
+        if (rc == TF_CODEC_NOMEM) {
+            assert_null(out);
+            assert_non_null(strstr(err.message, "memory limit"));
+        } else {
+            assert_int_equal(rc, TF_CODEC_OK);
+            assert_int_equal(len, want_len);
+            assert_memory_equal(out, want, want_len);
+        }
+        tf_arena_free(small);
+    }
+    assert_true(cap > want_len);
 }
 
 static void test_codec__json_arena_exhaustion_is_nomem_at_every_cap(void **state)
@@ -767,11 +797,9 @@ static void test_codec__json_rejects_malformed_state(void **state)
 
 static void test_codec__type_json_round_trips(void **state)
 {
-    static const struct tf_attr_type attrs[] = {{"a", &pair_tuple},
-                                                {"b", &set_number},
-                                                {"c", &tf_type_dynamic},
-                                                {"d", &tf_type_bool},
-                                                {"e", &map_string}};
+    static const struct tf_attr_type attrs[] = {
+        TF_ATTR("a", &pair_tuple), TF_ATTR("b", &set_number), TF_ATTR("c", &tf_type_dynamic),
+        TF_ATTR("d", &tf_type_bool), TF_ATTR("e", &map_string)};
     static const struct tf_type t = {.kind = TF_OBJECT, .n = 5, .attrs = attrs};
     struct tf_codec_error err;
     char *text = tf_type_to_json(&t), *list_text;
@@ -985,6 +1013,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_codec__rejects_deep_nesting_without_crashing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_codec__arena_exhaustion_is_nomem_at_every_cap, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_codec__encoding_into_a_full_arena_is_nomem, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_codec__json_arena_exhaustion_is_nomem_at_every_cap,
                                         setup, teardown),
