@@ -628,11 +628,15 @@ static int decode(struct dec *d, const msgpack_object *o, const struct tf_type *
     const char *text;
     int rc;
 
-    if (o->type == MSGPACK_OBJECT_NIL)
-        return new_or_nomem(d, out, tf_value_null(d->a, t));
+    if (o->type == MSGPACK_OBJECT_NIL) {
+        v = tf_value_shared(t, TF_VALUE_NULL);
+        return new_or_nomem(d, out, v != NULL ? v : tf_value_null(d->a, t));
+    }
     /* Extension 0 is Terraform's unknown, 12 a refined unknown; any extension means unknown. */
-    if (o->type == MSGPACK_OBJECT_EXT)
-        return new_or_nomem(d, out, tf_value_unknown(d->a, t));
+    if (o->type == MSGPACK_OBJECT_EXT) {
+        v = tf_value_shared(t, TF_VALUE_UNKNOWN);
+        return new_or_nomem(d, out, v != NULL ? v : tf_value_unknown(d->a, t));
+    }
     switch (t->kind) {
     case TF_STRING:
         if (!is_text(o))
@@ -728,26 +732,32 @@ struct out_buf {
 
 #define OUT_BUF_FIRST 1024
 
-/* The next len bytes of o, for the caller to fill; NULL when the arena refuses to grow it. */
-static uint8_t *out_buf_reserve(struct out_buf *o, size_t len)
+/* Moves o to a buffer with room for len more bytes; false when the arena refuses. */
+static bool out_buf_grow(struct out_buf *o, size_t len)
 {
-    if (len > o->cap - o->len) {
-        size_t cap = o->cap > 0 ? o->cap : OUT_BUF_FIRST;
-        uint8_t *grown;
+    size_t cap = o->cap > 0 ? o->cap : OUT_BUF_FIRST;
+    uint8_t *grown;
 
-        while (cap - o->len < len) {
-            if (cap > SIZE_MAX / 2)
-                return NULL;
-            cap *= 2;
-        }
-        grown = tf_arena_alloc(o->a, cap);
-        if (grown == NULL)
-            return NULL;
-        if (o->len > 0)
-            memcpy(grown, o->data, o->len);
-        o->data = grown;
-        o->cap = cap;
+    while (cap - o->len < len) {
+        if (cap > SIZE_MAX / 2)
+            return false;
+        cap *= 2;
     }
+    grown = tf_arena_alloc(o->a, cap);
+    if (grown == NULL)
+        return false;
+    if (o->len > 0)
+        memcpy(grown, o->data, o->len);
+    o->data = grown;
+    o->cap = cap;
+    return true;
+}
+
+/* The next len bytes of o, for the caller to fill; NULL when the arena refuses to grow it. */
+static inline uint8_t *out_buf_reserve(struct out_buf *o, size_t len)
+{
+    if (len > o->cap - o->len && !out_buf_grow(o, len))
+        return NULL;
     o->len += len;
     return o->data + o->len - len;
 }
@@ -758,7 +768,11 @@ static int out_buf_write(void *data, const char *buf, size_t len)
 
     if (p == NULL)
         return -1;
-    memcpy(p, buf, len);
+    /* Most of the packer's writes are one byte (nil, bool, small ints, container headers). */
+    if (len == 1)
+        *p = (uint8_t)*buf;
+    else
+        memcpy(p, buf, len);
     return 0;
 }
 

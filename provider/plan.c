@@ -34,7 +34,10 @@ static void mark_unknown_computed(struct tf_call *call, const struct tf_schema_b
     for (size_t i = 0; i < obj->type->n; i++) {
         if ((obj->type->attr_flags[i] & TF_ATTR_COMPUTED) &&
             tf_value_is_null(obj->u.coll.items[i])) {
-            struct tf_value *u = tf_value_unknown(call->arena, obj->type->attrs[i].type);
+            const struct tf_type *t = obj->type->attrs[i].type;
+            struct tf_value *u = tf_value_shared(t, TF_VALUE_UNKNOWN);
+            if (u == NULL)
+                u = tf_value_unknown(call->arena, t);
             if (u == NULL) {
                 call->diags.oom = true;
                 return;

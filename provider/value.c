@@ -238,6 +238,30 @@ struct tf_value *tf_value_null(struct tf_arena *a, const struct tf_type *type)
     return new_value(a, type, TF_VALUE_NULL);
 }
 
+/* [state][i]: the shared null (0) and unknown (1) of tf_type_string, _number and _bool. */
+static const struct tf_value shared_values[2][3] = {
+    {{.type = &tf_type_string, .state = TF_VALUE_NULL},
+     {.type = &tf_type_number, .state = TF_VALUE_NULL},
+     {.type = &tf_type_bool, .state = TF_VALUE_NULL}},
+    {{.type = &tf_type_string, .state = TF_VALUE_UNKNOWN},
+     {.type = &tf_type_number, .state = TF_VALUE_UNKNOWN},
+     {.type = &tf_type_bool, .state = TF_VALUE_UNKNOWN}},
+};
+
+struct tf_value *tf_value_shared(const struct tf_type *type, enum tf_value_state state)
+{
+    int s = state == TF_VALUE_NULL ? 0 : state == TF_VALUE_UNKNOWN ? 1 : -1;
+    int t = type == &tf_type_string   ? 0
+            : type == &tf_type_number ? 1
+            : type == &tf_type_bool   ? 2
+                                      : -1;
+
+    if (s < 0 || t < 0)
+        return NULL;
+    /* Read-only by the contract; the pointer type is the one trees hold. */
+    return (struct tf_value *)&shared_values[s][t];
+}
+
 struct tf_value *tf_value_unknown(struct tf_arena *a, const struct tf_type *type)
 {
     return new_value(a, type, TF_VALUE_UNKNOWN);

@@ -130,6 +130,12 @@ char *tf_arena_sprintf(struct tf_arena *a, const char *fmt, ...)
 /* ---- Constructors (all allocate from the arena; NULL on allocation failure) ------------------ */
 
 struct tf_value *tf_value_null(struct tf_arena *a, const struct tf_type *type);
+/* A null or unknown (state) of tf_type_string, tf_type_number or tf_type_bool that any number of
+ * trees may hold, or NULL for any other type or state; it allocates nothing. Most attributes of a
+ * plan are such values. It is read-only (static const data: a write faults): a tree may hold it
+ * only where its leaves are never changed in place, which is true of the codecs' decoded trees
+ * and the plan rules' trees (both only ever replace a leaf with tf_value_set or a new pointer). */
+struct tf_value *tf_value_shared(const struct tf_type *type, enum tf_value_state state);
 struct tf_value *tf_value_unknown(struct tf_arena *a, const struct tf_type *type);
 struct tf_value *tf_value_string(struct tf_arena *a, const char *s); /* copies s */
 struct tf_value *tf_value_bool(struct tf_arena *a, bool b);

@@ -443,6 +443,26 @@ static void test_codec__rejects_each_malformed_input_at_its_path(void **state)
     }
 }
 
+/* Null and unknown strings, numbers and bools decode to the shared values (no allocation); a copy
+ * of the tree can still be changed, and encodes as the input did. */
+static void test_codec__primitive_nulls_and_unknowns_decode_shared(void **state)
+{
+    static const uint8_t in[] = {0x82, 0xab, 'd', 'e',  'v',  'i', 'c',  'e',  '_', 'n',
+                                 'a',  'm',  'e', 0xc0, 0xab, 'v', 'o',  'l',  'u', 'm',
+                                 'e',  '_',  's', 'i',  'z',  'e', 0xd4, 0x00, 0x00};
+    struct tf_value *v = decode_ok(&ebs, in, sizeof(in));
+    struct tf_value *copy = tf_value_copy(arena, v);
+
+    assert_ptr_equal(tf_value_get(v, "device_name"),
+                     tf_value_shared(&tf_type_string, TF_VALUE_NULL));
+    assert_ptr_equal(tf_value_get(v, "volume_size"),
+                     tf_value_shared(&tf_type_number, TF_VALUE_UNKNOWN));
+    assert_encodes_as(v, in, sizeof(in));
+    assert_int_equal(tf_value_set(copy, "device_name", tf_value_string(arena, "/dev/sdb")), 0);
+    assert_string_equal(tf_value_get(copy, "device_name")->u.str, "/dev/sdb");
+    assert_true(tf_value_is_null(tf_value_get(v, "device_name")));
+}
+
 static void test_codec__rejects_every_truncation_of_a_valid_value(void **state)
 {
     uint8_t *buf = NULL;
@@ -990,6 +1010,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_codec__every_type_round_trips, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_codec__primitive_nulls_and_unknowns_decode_shared,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec__encodes_scalars_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_codec__encodes_objects_blocks_maps_and_dynamic_exactly,
                                         setup, teardown),

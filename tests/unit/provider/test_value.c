@@ -93,6 +93,24 @@ static void test_value__a_reused_arena_is_zeroed_and_capped_afresh(void **state)
     tf_arena_free(a);
 }
 
+/* Nulls and unknowns of the primitive types can be shared instead of allocated; other types and
+ * known values cannot. */
+static void test_value__shared_nulls_and_unknowns_only_for_primitives(void **state)
+{
+    struct tf_value *n = tf_value_shared(&tf_type_string, TF_VALUE_NULL);
+    struct tf_value *u = tf_value_shared(&tf_type_bool, TF_VALUE_UNKNOWN);
+
+    assert_true(tf_value_is_null(n));
+    assert_ptr_equal(n->type, &tf_type_string);
+    assert_ptr_equal(n, tf_value_shared(&tf_type_string, TF_VALUE_NULL));
+    assert_true(tf_value_is_unknown(u));
+    assert_ptr_equal(u->type, &tf_type_bool);
+    assert_true(tf_value_is_null(tf_value_shared(&tf_type_number, TF_VALUE_NULL)));
+    assert_null(tf_value_shared(&tf_type_string, TF_VALUE_KNOWN));
+    assert_null(tf_value_shared(&tf_type_dynamic, TF_VALUE_NULL));
+    assert_null(tf_value_shared(&obj, TF_VALUE_UNKNOWN));
+}
+
 static void test_value__objects_start_null_and_read_with_fallbacks(void **state)
 {
     struct tf_arena *a = tf_arena_new(1 << 20);
@@ -356,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_value__arena_refuses_past_its_cap),
         cmocka_unit_test(test_value__arena_serves_many_and_big_allocations),
         cmocka_unit_test(test_value__a_reused_arena_is_zeroed_and_capped_afresh),
+        cmocka_unit_test(test_value__shared_nulls_and_unknowns_only_for_primitives),
         cmocka_unit_test(test_value__objects_start_null_and_read_with_fallbacks),
         cmocka_unit_test(test_value__map_sort_keeps_pairs_together),
         cmocka_unit_test(test_value__copy_has_new_containers_and_shared_leaves),
