@@ -804,6 +804,42 @@ static void pack_text(struct enc *e, const char *s, size_t n)
     memcpy(p + 1, s, n);
 }
 
+/* The commonest tokens are a byte or three (msgpack spec: nil c0, false c2, true c3, fixmap
+ * 80|n, fixarray 90|n, and Terraform's unknown d4 00 00) and go straight into the buffer, where
+ * the packer would call its write callback for each; longer forms are left to the packer. */
+static void put_token(struct enc *e, const uint8_t *bytes, size_t n)
+{
+    uint8_t *p = out_buf_reserve(e->out, n);
+
+    if (p == NULL) {
+        e->pack_failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i] = bytes[i];
+}
+
+static void pack_byte(struct enc *e, uint8_t b)
+{
+    put_token(e, &b, 1);
+}
+
+static void pack_map_header(struct enc *e, size_t n)
+{
+    if (n < 16)
+        pack_byte(e, (uint8_t)(0x80 | n));
+    else
+        e->pack_failed |= msgpack_pack_map(&e->pk, n);
+}
+
+static void pack_array_header(struct enc *e, size_t n)
+{
+    if (n < 16)
+        pack_byte(e, (uint8_t)(0x90 | n));
+    else
+        e->pack_failed |= msgpack_pack_array(&e->pk, n);
+}
+
 static int encode(struct enc *e, const struct tf_value *v, const struct tf_type *t);
 
 static int encode_dynamic(struct enc *e, const struct tf_value *v)
@@ -812,7 +848,7 @@ static int encode_dynamic(struct enc *e, const struct tf_value *v)
 
     if (json == NULL)
         return tf_codec__nomem(e->err);
-    e->pack_failed |= msgpack_pack_array(&e->pk, 2);
+    pack_array_header(e, 2);
     pack_text(e, json, strlen(json));
     free(json);
     return encode(e, v, v->type);
@@ -828,7 +864,7 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
         pack_text(e, v->u.str, strlen(v->u.str));
         return TF_CODEC_OK;
     case TF_BOOL:
-        e->pack_failed |= v->u.b ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk);
+        pack_byte(e, v->u.b ? 0xc3 : 0xc2);
         return TF_CODEC_OK;
     case TF_NUMBER:
         if (v->u.num.repr == TF_NUM_INT)
@@ -844,7 +880,7 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
         if (t->kind == TF_TUPLE && v->u.coll.n != t->n)
             return tf_codec__fail(e->err, "a tuple has %zu elements where its type has %zu",
                                   v->u.coll.n, t->n);
-        e->pack_failed |= msgpack_pack_array(&e->pk, v->u.coll.n);
+        pack_array_header(e, v->u.coll.n);
         for (size_t i = 0; i < v->u.coll.n; i++) {
             elem = t->kind == TF_TUPLE ? t->elems[i] : t->elem;
             tf_codec__trail_push(&e->trail, TF_STEP_INDEX, NULL, (int64_t)i);
@@ -855,7 +891,7 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
         }
         return TF_CODEC_OK;
     case TF_MAP:
-        e->pack_failed |= msgpack_pack_map(&e->pk, v->u.map.n);
+        pack_map_header(e, v->u.map.n);
         for (size_t i = 0; i < v->u.map.n; i++) {
             if (i > 0 && strcmp(v->u.map.keys[i - 1], v->u.map.keys[i]) >= 0)
                 return tf_codec__fail(e->err, "map keys are not sorted and unique (the provider "
@@ -872,7 +908,7 @@ static int encode_known(struct enc *e, const struct tf_value *v, const struct tf
         if (v->u.coll.n != t->n)
             return tf_codec__fail(e->err, "an object has %zu attributes where its type has %zu",
                                   v->u.coll.n, t->n);
-        e->pack_failed |= msgpack_pack_map(&e->pk, t->n);
+        pack_map_header(e, t->n);
         for (size_t i = 0; i < t->n; i++) {
             const struct tf_attr_type *a = &t->attrs[i];
             pack_text(e, a->name, a->name_len != 0 ? a->name_len : strlen(a->name));
@@ -896,17 +932,17 @@ static int encode(struct enc *e, const struct tf_value *v, const struct tf_type 
         return encode_dynamic(e, v);
     if (tf_value_is_null(v)) {
         if (!t->block_collection)
-            e->pack_failed |= msgpack_pack_nil(&e->pk);
+            pack_byte(e, 0xc0);
         else if (t->kind == TF_MAP)
-            e->pack_failed |= msgpack_pack_map(&e->pk, 0);
+            pack_map_header(e, 0);
         else
-            e->pack_failed |= msgpack_pack_array(&e->pk, 0);
+            pack_array_header(e, 0);
         return TF_CODEC_OK;
     }
     if (v->state == TF_VALUE_UNKNOWN) {
-        /* d4 00 00: fixext 1, type 0, one zero byte, exactly what Terraform writes. */
-        e->pack_failed |= msgpack_pack_ext(&e->pk, 1, 0);
-        e->pack_failed |= msgpack_pack_ext_body(&e->pk, "", 1);
+        /* fixext 1, type 0, one zero byte: exactly what Terraform writes. */
+        static const uint8_t unknown[] = {0xd4, 0x00, 0x00};
+        put_token(e, unknown, sizeof(unknown));
         return TF_CODEC_OK;
     }
     if (v->type->kind != t->kind)
@@ -931,7 +967,7 @@ int tf_codec_encode_msgpack(uint8_t **out, size_t *out_len, struct tf_arena *a,
     tf_codec__error_reset(err);
     msgpack_packer_init(&e.pk, &buf, out_buf_write);
     if (v == NULL)
-        e.pack_failed |= msgpack_pack_nil(&e.pk);
+        pack_byte(&e, 0xc0);
     rc = v == NULL ? TF_CODEC_OK : encode(&e, v, v->type);
     if (rc == TF_CODEC_OK && e.pack_failed)
         rc = tf_codec__nomem(err);
