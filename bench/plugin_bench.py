@@ -15,12 +15,16 @@ Medians over the runs are printed. The client is Python grpcio (futures over sev
 CPU use of client and provider is printed so one can tell which side is the bottleneck. When the
 client is, both rates are bounded by the same client and the ratio still compares the two methods.
 Then, when h2load (nghttp2's C load generator) is installed, the same two methods are driven by it:
-a client far cheaper than the provider, so the provider's own cost per call decides the rates. Last,
+a client far cheaper than the provider, so the provider's own cost per call decides the rates. That
+pass runs twice, alternately: with the provider and h2load each on a CPU of its own (the client then
+never competes with the provider, and Health/Check is the floor the client and transport set), and
+with both free to share every CPU (the rates then also carry the client's cost). Last,
 bench/plan_handler (built beside the provider) times the plan handler in-process on the same request,
 next to what protobuf-c and msgpack-c alone take for it.
 
 usage: plugin_bench.py [--binary PATH] [--runs 5] [--seconds 3] [--callers 10] [--channels 2] [--protocol 6]
                        [--launches 10] [--provider-env NAME=VALUE ...] [--rss-breakdown] [--h2load-only]
+                       [--h2load-placement both|separate|shared]
 """
 import argparse
 import os
@@ -244,13 +248,14 @@ def grpc_frame(message):
     return b"\x00" + len(message).to_bytes(4, "big") + message
 
 
-def h2load_rate(h2load, socket_path, path, body_file, requests, streams):
+def h2load_rate(h2load, socket_path, path, body_file, requests, streams, cpu=None):
     """Calls/s of h2load sending `requests` copies of one gRPC request over ONE HTTP/2 connection
-    with `streams` in flight; returns (rate, non-2xx or failed count)."""
+    with `streams` in flight, on CPU `cpu` when given; returns (rate, non-2xx or failed count)."""
     out = subprocess.run([h2load, f"--base-uri=unix:{socket_path}", "-n", str(requests), "-c", "1",
                           "-m", str(streams), "-d", body_file, "-H", "content-type: application/grpc",
                           "-H", "te: trailers", f"http://localhost{path}"],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300,
+                         preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}))
     rate = re.search(r"finished in [^,]+, ([0-9.]+) req/s", out.stdout)
     ok = re.search(r"status codes: (\d+) 2xx", out.stdout)
     if out.returncode != 0 or rate is None or ok is None:
@@ -258,15 +263,33 @@ def h2load_rate(h2load, socket_path, path, body_file, requests, streams):
     return float(rate.group(1)), requests - int(ok.group(1))
 
 
-def h2load_run(h2load, binary, args, plan_request):
+def separate_cpus():
+    """Two CPUs this process may use, for the provider and the client; None with fewer."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return (cpus[0], cpus[1]) if len(cpus) >= 2 else None
+
+
+def pin_process(pid, cpu):
+    """Every thread of pid to CPU cpu; threads it starts later inherit that."""
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            os.sched_setaffinity(int(tid), {cpu})
+        except ProcessLookupError:
+            pass  # a thread that just ended
+
+
+def h2load_run(h2load, binary, args, plan_request, cpus=None):
     """The same two methods driven by h2load (nghttp2's C load generator): a client far cheaper than
     the Python one. h2load has no client certificates, so this provider serves plaintext (launched
-    without PLUGIN_CLIENT_CERT, as go-plugin allows); both methods are measured the same way."""
+    without PLUGIN_CLIENT_CERT, as go-plugin allows); both methods are measured the same way. With
+    cpus = (provider CPU, client CPU), each side runs on a core of its own."""
     p = Provider.launch(binary, protocol=args.protocol, versions=str(args.protocol), tls=False, env=ENV)
     try:
         cfg = dict(PROVIDER_CONFIG, endpoints={"ec2": "http://127.0.0.1:9"})
         if any(d.is_error for d in p.configure(p.validate_provider_config(cfg).value)):
             raise SystemExit("ConfigureProvider failed in the h2load run")
+        if cpus is not None:
+            pin_process(p.pid, cpus[0])
         prefix = "tfplugin6.Provider" if args.protocol == 6 else "tfplugin5.Provider"
         out = {}
         with tempfile.TemporaryDirectory() as tmp:
@@ -278,7 +301,8 @@ def h2load_run(h2load, binary, args, plan_request):
                 c0 = cpu_seconds(p.pid)
                 t0 = time.monotonic()
                 out[f"{name}_rps"], out[f"{name}_errors"] = h2load_rate(
-                    h2load, p.handshake.addr, path, body, args.h2load_requests, args.callers)
+                    h2load, p.handshake.addr, path, body, args.h2load_requests, args.callers,
+                    None if cpus is None else cpus[1])
                 out[f"{name}_provider_cpu"] = (cpu_seconds(p.pid) - c0) / (time.monotonic() - t0)
         return out
     finally:
@@ -298,6 +322,9 @@ def main():
                     help="requests per method in the h2load pass (skipped when h2load is not installed)")
     ap.add_argument("--provider-env", action="append", default=[], metavar="NAME=VALUE",
                     help="extra environment for the provider only (e.g. MALLOC_ARENA_MAX=2), repeatable")
+    ap.add_argument("--h2load-placement", choices=("both", "separate", "shared"), default="both",
+                    help="h2load pass with the provider and the client on separate CPUs, on shared "
+                         "CPUs, or both (default; runs alternate)")
     ap.add_argument("--h2load-only", action="store_true",
                     help="only the h2load pass (the plan request is built without checking the plan's answer)")
     ap.add_argument("--rss-breakdown", action="store_true",
@@ -374,14 +401,39 @@ def main():
 
 
 def h2load_pass(h2load, binary, args, plan_request):
-    h2 = [h2load_run(h2load, binary, args, plan_request) for _ in range(args.runs)]
+    """Runs the h2load measurement args.runs times per placement, alternating placements so that
+    a slow spell of the machine hits both alike, then prints each placement's medians."""
+    cpus = separate_cpus()
+    placements = []
+    if args.h2load_placement in ("both", "separate"):
+        if cpus is None:
+            print("\nonly one CPU: no pass with the provider and the client on separate cores")
+        else:
+            placements.append(("separate", cpus))
+    if args.h2load_placement in ("both", "shared"):
+        placements.append(("shared", None))
+    results = {name: [] for name, _ in placements}
+    for _ in range(args.runs):
+        for name, pin in placements:
+            results[name].append(h2load_run(h2load, binary, args, plan_request, pin))
+    for name, pin in placements:
+        print_h2load(args, results[name], name, pin)
 
+
+def print_h2load(args, h2, placement, cpus):
     def hmed(k):
         return statistics.median(r[k] for r in h2)
 
     print()
     print(f"C client: h2load, one plaintext HTTP/2 connection, {args.callers} streams in flight, "
           f"{args.h2load_requests} calls per method, median of {len(h2)} runs")
+    if placement == "separate":
+        print(f"  provider on CPU {cpus[0]}, h2load on CPU {cpus[1]}: the client never takes the provider's")
+        print("  CPU, so Health/Check shows the rate of the client and transport alone (the floor) and")
+        print("  PlanResourceChange what the provider's own work allows next to it")
+    else:
+        print("  provider and h2load wherever the scheduler puts them: both share every CPU, so the")
+        print("  rates also carry the client's cost and the cross-CPU wake-ups between the two")
     for name, label in (("plan", "PlanResourceChange"), ("health", "Health/Check")):
         us = [r[f"{name}_provider_cpu"] / r[f"{name}_rps"] * 1e6 for r in h2]
         print(f"  {label:31s} {hmed(name + '_rps'):8.0f} calls/s  (provider CPU {hmed(name + '_provider_cpu') * 100:.0f}%, "
