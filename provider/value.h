@@ -190,7 +190,8 @@ static inline int tf_attr_cmp(const struct tf_attr_type *a, const char *key, siz
         }
         return a->name[len] != '\0';
     }
-    int c = memcmp(a->name, key, a->name_len < len ? a->name_len : len);
+    size_t n = a->name_len < len ? a->name_len : len;
+    int c = n > 0 ? memcmp(a->name, key, n) : 0; /* an empty key may have no bytes at all */
     if (c != 0)
         return c;
     return a->name_len < len ? -1 : a->name_len > len;
