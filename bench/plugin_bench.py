@@ -251,11 +251,12 @@ def grpc_frame(message):
 def h2load_rate(h2load, socket_path, path, body_file, requests, streams, cpu=None):
     """Calls/s of h2load sending `requests` copies of one gRPC request over ONE HTTP/2 connection
     with `streams` in flight, on CPU `cpu` when given; returns (rate, non-2xx or failed count)."""
-    out = subprocess.run([h2load, f"--base-uri=unix:{socket_path}", "-n", str(requests), "-c", "1",
-                          "-m", str(streams), "-d", body_file, "-H", "content-type: application/grpc",
-                          "-H", "te: trailers", f"http://localhost{path}"],
-                         capture_output=True, text=True, timeout=300,
-                         preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}))
+    # taskset (util-linux) rather than a preexec_fn: this process runs grpcio's threads.
+    pin = [] if cpu is None else ["taskset", "-c", str(cpu)]
+    out = subprocess.run(pin + [h2load, f"--base-uri=unix:{socket_path}", "-n", str(requests), "-c", "1",
+                                "-m", str(streams), "-d", body_file, "-H", "content-type: application/grpc",
+                                "-H", "te: trailers", f"http://localhost{path}"],
+                         capture_output=True, text=True, timeout=300)
     rate = re.search(r"finished in [^,]+, ([0-9.]+) req/s", out.stdout)
     ok = re.search(r"status codes: (\d+) 2xx", out.stdout)
     if out.returncode != 0 or rate is None or ok is None:
@@ -263,19 +264,46 @@ def h2load_rate(h2load, socket_path, path, body_file, requests, streams, cpu=Non
     return float(rate.group(1)), requests - int(ok.group(1))
 
 
+def sibling_cpus(cpu):
+    """The CPUs that share cpu's core (hyperthreads), cpu included."""
+    try:
+        with open(f"/sys/devices/system/cpu/cpu{cpu}/topology/thread_siblings_list") as fh:
+            text = fh.read().strip()
+    except OSError:
+        return {cpu}
+    out = set()
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
 def separate_cpus():
-    """Two CPUs this process may use, for the provider and the client; None with fewer."""
+    """(provider CPU, client CPU, same_core): two CPUs this process may use, on different cores
+    when there are any; None with fewer than two CPUs."""
     cpus = sorted(os.sched_getaffinity(0))
-    return (cpus[0], cpus[1]) if len(cpus) >= 2 else None
+    if len(cpus) < 2:
+        return None
+    for other in cpus[1:]:
+        if other not in sibling_cpus(cpus[0]):
+            return cpus[0], other, False
+    return cpus[0], cpus[1], True
 
 
 def pin_process(pid, cpu):
-    """Every thread of pid to CPU cpu; threads it starts later inherit that."""
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            os.sched_setaffinity(int(tid), {cpu})
-        except ProcessLookupError:
-            pass  # a thread that just ended
+    """Every thread of pid to CPU cpu, until none is left elsewhere (a thread started while this
+    runs may copy its creator's old mask); threads started later inherit the new one."""
+    for _ in range(10):
+        moved = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                if os.sched_getaffinity(int(tid)) != {cpu}:
+                    os.sched_setaffinity(int(tid), {cpu})
+                    moved += 1
+            except ProcessLookupError:
+                pass  # a thread that just ended
+        if moved == 0:
+            return
 
 
 def h2load_run(h2load, binary, args, plan_request, cpus=None):
@@ -428,7 +456,8 @@ def print_h2load(args, h2, placement, cpus):
     print(f"C client: h2load, one plaintext HTTP/2 connection, {args.callers} streams in flight, "
           f"{args.h2load_requests} calls per method, median of {len(h2)} runs")
     if placement == "separate":
-        print(f"  provider on CPU {cpus[0]}, h2load on CPU {cpus[1]}: the client never takes the provider's")
+        same_core = " (hyperthreads of one core)" if cpus[2] else ""
+        print(f"  provider on CPU {cpus[0]}, h2load on CPU {cpus[1]}{same_core}: the client never takes the provider's")
         print("  CPU, so Health/Check shows the rate of the client and transport alone (the floor) and")
         print("  PlanResourceChange what the provider's own work allows next to it")
     else:

@@ -722,8 +722,9 @@ int tf_codec_decode_msgpack(struct tf_value **out, struct tf_arena *a, const str
 
 /* ---- Encoding -------------------------------------------------------------------------------- */
 
-/* Where msgpack-c's packer writes: arena memory that doubles when full (the outgrown buffers stay
- * in the arena until it is freed, at most as many bytes as the final one). */
+/* Where msgpack-c's packer writes: arena memory that doubles when full. tf_arena_grow extends it
+ * where it lies when it can, so a large value costs the arena about its own size, not the sum of
+ * every buffer it outgrew. */
 struct out_buf {
     struct tf_arena *a;
     uint8_t *data;
@@ -732,7 +733,7 @@ struct out_buf {
 
 #define OUT_BUF_FIRST 1024
 
-/* Moves o to a buffer with room for len more bytes; false when the arena refuses. */
+/* Gives o room for len more bytes; false when the arena refuses. */
 static bool out_buf_grow(struct out_buf *o, size_t len)
 {
     size_t cap = o->cap > 0 ? o->cap : OUT_BUF_FIRST;
@@ -743,11 +744,9 @@ static bool out_buf_grow(struct out_buf *o, size_t len)
             return false;
         cap *= 2;
     }
-    grown = tf_arena_alloc(o->a, cap);
+    grown = tf_arena_grow(o->a, o->data, o->cap, cap);
     if (grown == NULL)
         return false;
-    if (o->len > 0)
-        memcpy(grown, o->data, o->len);
     o->data = grown;
     o->cap = cap;
     return true;

@@ -58,17 +58,20 @@ struct tf_server_config {
     const char *key_pem;
     const char *cert_pem;
     const char *client_ca_pem;
-    const struct tf_method_table *tables; /* searched in order; must outlive the server */
+    /* Every path of every table is registered, so a path may appear only once. The tables' methods
+     * arrays must outlive the server; the tables array itself need not. */
+    const struct tf_method_table *tables;
     size_t n_tables;
 };
 
 struct tf_server;
 
 /* Initialises gRPC, binds the socket and starts the workers; calls may arrive as soon as it
- * returns. The config's strings are copied by gRPC and may be freed afterwards; the tables may not.
- * Returns 0 with *out set; TF_TRANSPORT_ERR_INPUT for an inconsistent config, TF_TRANSPORT_ERR_GRPC
- * if gRPC cannot create the credentials or bind, TF_TRANSPORT_ERR_SYSTEM if a thread cannot start,
- * TF_TRANSPORT_ERR_NOMEM. On error nothing is left running and *out is untouched. */
+ * returns. The config's strings are copied by gRPC and may be freed afterwards; the methods may
+ * not. Returns 0 with *out set; TF_TRANSPORT_ERR_INPUT for an inconsistent config (a path listed
+ * twice included), TF_TRANSPORT_ERR_GRPC if gRPC cannot create the credentials or bind,
+ * TF_TRANSPORT_ERR_SYSTEM if a thread cannot start, TF_TRANSPORT_ERR_NOMEM. On error nothing is
+ * left running and *out is untouched. */
 int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
                     struct tf_transport_error *err);
 

@@ -33,8 +33,14 @@ const struct tf_type tf_type_dynamic = {.kind = TF_DYNAMIC};
 /* Each thread keeps the arena it freed last, with its first chunk zeroed again, and the next
  * tf_arena_new on that thread takes it back. A gRPC worker then serves a call without calling
  * malloc for its arena: the workers share glibc's few malloc arenas (main.c caps them to save
- * memory), and 4 KiB callocs on every call made them contend for their locks. Under
- * AddressSanitizer there is no cache, so a use of one call's memory in the next is still caught. */
+ * memory), and 4 KiB callocs on every call made them contend for their locks. There is no cache
+ * under AddressSanitizer, nor when the process runs under valgrind, so that both still catch a use
+ * of one call's memory in the next. */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_CACHE 0
 #elif defined(__has_feature)
@@ -79,7 +85,7 @@ static void spare_destroy(void *a)
 
 static void spare_init(void)
 {
-    spare_ok = pthread_key_create(&spare_key, spare_destroy) == 0;
+    spare_ok = !RUNNING_ON_VALGRIND && pthread_key_create(&spare_key, spare_destroy) == 0;
 }
 
 static struct tf_arena *spare_take(void)
@@ -180,6 +186,48 @@ void *tf_arena_alloc(struct tf_arena *a, size_t size)
     a->given += need;
     c->used += need;
     return c->data + c->used - need;
+}
+
+void *tf_arena_grow(struct tf_arena *a, void *p, size_t old_size, size_t new_size)
+{
+    size_t old_need = (old_size + ALIGN - 1) & ~(size_t)(ALIGN - 1), new_need, more;
+    struct chunk *c, **link;
+    unsigned char *q;
+
+    if (new_size > SIZE_MAX - ALIGN)
+        return NULL;
+    new_need = (new_size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    if (p == NULL || new_need <= old_need)
+        return new_need <= old_need && p != NULL ? p : tf_arena_alloc(a, new_size);
+    more = new_need - old_need;
+    if (more > a->cap - a->given)
+        return NULL;
+    c = a->head;
+    /* The last allocation of the current chunk, with room behind it: grow where it is. */
+    if (c != NULL && (unsigned char *)p + old_need == c->data + c->used &&
+        c->size - c->used >= more) {
+        c->used += more;
+        a->given += more;
+        return p;
+    }
+    /* A big allocation has a chunk of its own: grow the chunk (the list points at it). */
+    for (link = &a->head; *link != NULL; link = &(*link)->next) {
+        c = *link;
+        if (c->data != p || c->used != old_need || c->size != old_need)
+            continue;
+        c = realloc(c, sizeof(*c) + new_need);
+        if (c == NULL)
+            return NULL;
+        memset(c->data + old_need, 0, more);
+        c->size = c->used = new_need;
+        *link = c;
+        a->given += more;
+        return c->data;
+    }
+    q = tf_arena_alloc(a, new_size);
+    if (q != NULL)
+        memcpy(q, p, old_size);
+    return q;
 }
 
 char *tf_arena_strndup(struct tf_arena *a, const char *s, size_t len)

@@ -40,7 +40,8 @@ struct tf_attr_type {
     const char *name;
     const struct tf_type *type;
     /* strlen(name), so that the encoder need not measure it on every call. tf_attrs_sort fills it;
-     * a static table may leave it 0, and readers then measure the name. */
+     * a static table may leave it 0, and then the encoder measures the name and comparisons walk
+     * it byte by byte. */
     size_t name_len;
 };
 
@@ -122,6 +123,11 @@ struct tf_arena *tf_arena_new(size_t cap);
 void tf_arena_free(struct tf_arena *a);
 /* Zeroed memory from the arena, or NULL when the cap is reached or memory is exhausted. */
 void *tf_arena_alloc(struct tf_arena *a, size_t size);
+/* p (old_size bytes from a; NULL for none) made new_size bytes long, its content kept and the
+ * added bytes zeroed: grown where it is when it is the last allocation made, or when it is big
+ * enough to have a chunk of its own (then only the added bytes count against the cap), else
+ * copied. NULL when the cap or memory refuse, and p is still valid then. */
+void *tf_arena_grow(struct tf_arena *a, void *p, size_t old_size, size_t new_size);
 char *tf_arena_strdup(struct tf_arena *a, const char *s);
 char *tf_arena_strndup(struct tf_arena *a, const char *s, size_t len);
 char *tf_arena_sprintf(struct tf_arena *a, const char *fmt, ...)

@@ -93,6 +93,37 @@ static void test_value__a_reused_arena_is_zeroed_and_capped_afresh(void **state)
     tf_arena_free(a);
 }
 
+/* tf_arena_grow extends the last allocation, or a big one's own chunk, where it is (counting only
+ * the added bytes); anything else is copied. New bytes are zero; a refusal leaves p valid. */
+static void test_value__arena_grows_in_place_when_it_can(void **state)
+{
+    struct tf_arena *a = tf_arena_new(350000);
+    unsigned char *p, *q, *big;
+
+    p = tf_arena_alloc(a, 100);
+    memset(p, 7, 100);
+    q = tf_arena_grow(a, p, 100, 1000);
+    assert_ptr_equal(q, p);
+    assert_int_equal(q[99], 7);
+    assert_int_equal(q[100], 0);
+    assert_non_null(tf_arena_alloc(a, 10));
+    q = tf_arena_grow(a, p, 1000, 2000); /* no longer the last allocation: copied */
+    assert_ptr_not_equal(q, p);
+    assert_int_equal(q[0], 7);
+    assert_int_equal(q[1999], 0);
+
+    big = tf_arena_alloc(a, 100000);
+    memset(big, 9, 100000);
+    /* A copy would need 100000 + 300000 bytes, past the cap: it must grow its own chunk. */
+    big = tf_arena_grow(a, big, 100000, 300000);
+    assert_non_null(big);
+    assert_int_equal(big[99999], 9);
+    assert_int_equal(big[299999], 0);
+    assert_null(tf_arena_grow(a, big, 300000, 400000));
+    assert_int_equal(big[0], 9);
+    tf_arena_free(a);
+}
+
 /* Nulls and unknowns of the primitive types can be shared instead of allocated; other types and
  * known values cannot. */
 static void test_value__shared_nulls_and_unknowns_only_for_primitives(void **state)
@@ -374,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_value__arena_refuses_past_its_cap),
         cmocka_unit_test(test_value__arena_serves_many_and_big_allocations),
         cmocka_unit_test(test_value__a_reused_arena_is_zeroed_and_capped_afresh),
+        cmocka_unit_test(test_value__arena_grows_in_place_when_it_can),
         cmocka_unit_test(test_value__shared_nulls_and_unknowns_only_for_primitives),
         cmocka_unit_test(test_value__objects_start_null_and_read_with_fallbacks),
         cmocka_unit_test(test_value__map_sort_keeps_pairs_together),
