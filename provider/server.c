@@ -13,6 +13,7 @@
  */
 #include "server.h"
 
+#include "grpc_abseil.h"
 #include "log.h"
 
 #include <errno.h>
@@ -485,6 +486,7 @@ int tf_server_start(struct tf_server **out, const struct tf_server_config *cfg,
     pthread_cond_init(&srv->cond, NULL);
 
     gpr_set_log_function(grpc_log_to_tf);
+    tf_abseil_no_deadlock_detection();
     grpc_init();
 
     grpc_arg args[2];

@@ -4,6 +4,7 @@ list(APPEND TF_TRANSPORT_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/handshake.c
   ${CMAKE_CURRENT_LIST_DIR}/tls.c
   ${CMAKE_CURRENT_LIST_DIR}/server.c
+  ${CMAKE_CURRENT_LIST_DIR}/grpc_abseil.cc
   ${CMAKE_CURRENT_LIST_DIR}/plugin_services.c
   ${CMAKE_CURRENT_LIST_DIR}/deferred_libs.c
   ${CMAKE_CURRENT_LIST_DIR}/main.c)
