@@ -808,14 +808,7 @@ static void pack_text(struct enc *e, const char *s, size_t n)
  * the packer would call its write callback for each; longer forms are left to the packer. */
 static void put_token(struct enc *e, const uint8_t *bytes, size_t n)
 {
-    uint8_t *p = out_buf_reserve(e->out, n);
-
-    if (p == NULL) {
-        e->pack_failed = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        p[i] = bytes[i];
+    e->pack_failed |= out_buf_write(e->out, (const char *)bytes, n);
 }
 
 static void pack_byte(struct enc *e, uint8_t b)

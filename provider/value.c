@@ -63,6 +63,12 @@ struct tf_arena {
     struct chunk *head;
 };
 
+/* size rounded up to the arena's alignment; size must be at most SIZE_MAX - ALIGN. */
+static size_t align_up(size_t size)
+{
+    return (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
+
 static void arena_destroy(struct tf_arena *a)
 {
     while (a->head != NULL) {
@@ -163,7 +169,7 @@ void *tf_arena_alloc(struct tf_arena *a, size_t size)
         size = 1;
     if (size > SIZE_MAX - ALIGN)
         return NULL;
-    need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    need = align_up(size);
     if (need > a->cap - a->given)
         return NULL;
     c = a->head;
@@ -190,15 +196,17 @@ void *tf_arena_alloc(struct tf_arena *a, size_t size)
 
 void *tf_arena_grow(struct tf_arena *a, void *p, size_t old_size, size_t new_size)
 {
-    size_t old_need = (old_size + ALIGN - 1) & ~(size_t)(ALIGN - 1), new_need, more;
+    size_t old_need = align_up(old_size), new_need, more;
     struct chunk *c, **link;
     unsigned char *q;
 
+    if (p == NULL)
+        return tf_arena_alloc(a, new_size);
     if (new_size > SIZE_MAX - ALIGN)
         return NULL;
-    new_need = (new_size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-    if (p == NULL || new_need <= old_need)
-        return new_need <= old_need && p != NULL ? p : tf_arena_alloc(a, new_size);
+    new_need = align_up(new_size);
+    if (new_need <= old_need)
+        return p;
     more = new_need - old_need;
     if (more > a->cap - a->given)
         return NULL;
